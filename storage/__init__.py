@@ -1,0 +1,1 @@
+"""SQLite storage through sqlite-utils: schema, migrations, typed queries and the outbox."""
