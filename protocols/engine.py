@@ -7,6 +7,7 @@ check-ins that rules look back on (RF6, RF9, H4, RED4).
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 
 from protocols import rules, weeks
 from protocols.codes import HIGH_RISK_SITES, Phase
@@ -21,7 +22,7 @@ from protocols.ladder import (
     previous_stage,
 )
 from protocols.messages import REASONS, RESUMED, headline
-from protocols.models import Checkin, Decision, EngineState, Event, Profile
+from protocols.models import Checkin, Decision, EngineState, Event, Profile, trusted
 from protocols.nutrition import feedback
 from protocols.rules import DAY, Context, Day, bone_green
 from protocols.sessions import LOAD, RECOVER, REST, STOP, build_session, next_step
@@ -82,7 +83,7 @@ def decide(
     weight = _record_reports(s, checkin)
     _judge_pending(s, checkin, session_applies)
     zero_week = _roll_weeks(profile, s, prev, today)
-    ctx = Context(profile, checkin, EngineState.model_construct(**s), history, session_applies, gap)
+    ctx = Context(profile, checkin, SimpleNamespace(**s), history, session_applies, gap)
     stage_before = s["stage"]
     if s["stopped_at"] is not None:
         day = _while_stopped(profile, s, ctx)
@@ -101,7 +102,7 @@ def decide(
     if state.stopped_at is not None and action == "regress":
         reasons = (RESUMED, *reasons)
     escalation = "urgent" if action == "stop" else ("review" if due else None)
-    return Decision.model_construct(
+    return trusted(Decision, dict(
         date=today,
         action=action,
         stage_before=stage_before,
@@ -116,8 +117,8 @@ def decide(
         next_step=next_step(profile, s, action),
         nutrition=feedback(profile, checkin, weight),
         protocol_version=PROTOCOL_VERSION,
-        state=EngineState.model_construct(**s),
-    )
+        state=trusted(EngineState, s),
+    ))  # fmt: skip
 
 
 # --- steps of a day ------------------------------------------------------------------------

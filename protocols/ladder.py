@@ -1,6 +1,7 @@
 """The stage ladder of PROTOCOL.md §2 as data: session content, frequency and clean counts."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from protocols.codes import STAGES, Phase
 
@@ -166,6 +167,7 @@ def is_running_stage(stage: str) -> bool:
     return LADDER[stage].needs_running_clearance
 
 
+@cache
 def path_for(has_alterg: bool) -> tuple[str, ...]:
     """The ladder a runner climbs: AlterG stages only with access to one (§2)."""
     if has_alterg:

@@ -213,6 +213,20 @@ class Decision(BaseModel):
     state: EngineState
 
 
+def trusted(cls: type[BaseModel], values: dict) -> BaseModel:
+    """Build a model from values the engine made itself, skipping validation.
+
+    `model_construct` costs more than a whole decision otherwise would; `values` must hold
+    every field. Outside input always goes through normal validation.
+    """
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", set(values))
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
 class Scenario(BaseModel):
     """A simulator input file (DESIGN.md, the simulator)."""
 

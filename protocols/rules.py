@@ -7,9 +7,10 @@ Each function answers "does this rule hold today?" from a `Context`; the engine
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from protocols.codes import HIGH_RISK_SITES, TRABECULAR_SITES
-from protocols.models import Checkin, Decision, EngineState, Profile
+from protocols.models import Checkin, Decision, Profile
 
 DAY = dt.timedelta(days=1)
 
@@ -32,7 +33,7 @@ class Context:
 
     profile: Profile
     checkin: Checkin
-    state: EngineState
+    state: Any  # EngineState fields, read as attributes (a namespace over the working state)
     history: Sequence[Day]
     session_applies: bool  # yesterday had a loading session, so the session fields count
     gap: int  # days without a check-in just before today

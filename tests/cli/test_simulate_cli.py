@@ -1,0 +1,154 @@
+"""`stridecoach simulate` on the example scenarios, and its answers to bad input."""
+
+import json
+from datetime import date
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+CONTRACT_KEYS = {"date", "action", "stage_before", "stage", "session", "rules", "escalation"}
+
+
+def simulate(capsys, path, *extra) -> list[dict]:
+    assert main(["simulate", str(path), *extra]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.json")), ids=lambda p: p.stem)
+def test_every_example_runs_and_prints_one_contract_line_per_checkin(capsys, path):
+    scenario = json.loads(path.read_text())
+    assert scenario["description"], "each scenario says what it shows"
+    lines = simulate(capsys, path)
+    assert [line["date"] for line in lines] == [c["date"] for c in scenario["checkins"]]
+    for line in lines:
+        assert set(line) == CONTRACT_KEYS
+        assert {"kind", "minutes", "text"} <= set(line["session"])
+        if line["session"]["kind"] in ("run_walk", "run"):
+            assert line["session"]["run_minutes"] > 0
+
+
+def test_smooth_tibia_reaches_graduation(capsys):
+    lines = simulate(capsys, SCENARIOS / "smooth_tibia.json")
+    stages = [line["stage"] for line in lines]
+    assert stages[0] == "W1" and stages[-1] == "G"
+    assert all(line["action"] in ("advance", "continue") for line in lines)
+    graduation = next(line for line in lines if line["stage"] == "G")
+    weeks = (date.fromisoformat(graduation["date"]) - date.fromisoformat(lines[0]["date"])).days / 7
+    assert 13 <= weeks <= 26, "sources expect full training after roughly 3–6 months"
+
+
+def test_navicular_runs_only_after_the_coach_clears_running(capsys):
+    lines = simulate(capsys, SCENARIOS / "navicular_waits_for_clearance.json")
+    running = {"readiness", "alterg", "run_walk", "run"}
+    before = [line for line in lines if line["date"] < "2026-03-28"]
+    assert not any(line["session"]["kind"] in running for line in before)
+    assert any("H7" in line["rules"] for line in before)
+    cleared_day = next(line for line in lines if line["date"] == "2026-03-28")
+    assert (cleared_day["action"], cleared_day["stage"]) == ("advance", "R1")
+
+
+def test_night_pain_stops_with_an_urgent_alert_until_resumed(capsys):
+    lines = simulate(capsys, SCENARIOS / "night_pain_red_flag.json")
+    stop = next(line for line in lines if line["action"] == "stop")
+    assert "RF1" in stop["rules"] and stop["escalation"] == "urgent"
+    assert stop["session"]["kind"] == "rest"
+    resumed = next(line for line in lines if line["date"] == "2026-03-09")
+    assert (resumed["action"], resumed["stage_before"], resumed["stage"]) == ("regress", "RW4", "RW3")
+
+
+def test_soreness_over_a_day_scales_back_one_stage(capsys):
+    lines = simulate(capsys, SCENARIOS / "soreness_setback.json")
+    setback = next(line for line in lines if "SB3" in line["rules"])
+    assert (setback["action"], setback["stage_before"], setback["stage"]) == ("regress", "RW3", "RW2")
+    assert sum("SB3" in line["rules"] for line in lines) == 1
+
+
+def test_alterg_user_climbs_every_alterg_stage_then_run_walk(capsys):
+    lines = simulate(capsys, SCENARIOS / "alterg_user.json")
+    order = []
+    for line in lines:
+        if not order or order[-1] != line["stage"]:
+            order.append(line["stage"])
+    assert order[:8] == ["R1", "A50", "A60", "A70", "A80", "A90", "A100", "RW1"]
+    assert lines[0]["escalation"] == "review" and "RED3" in lines[0]["rules"]
+
+
+def test_ten_days_off_drops_two_stages(capsys):
+    lines = simulate(capsys, SCENARIOS / "ten_days_off.json")
+    back = next(line for line in lines if "SB4" in line["rules"])
+    assert (back["stage_before"], back["stage"]) == ("RW6", "RW4")
+
+
+def test_table_format_has_a_header_and_a_row_per_day(capsys):
+    path = SCENARIOS / "night_pain_red_flag.json"
+    assert main(["simulate", str(path), "--format", "table"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split() == ["date", "action", "stage", "session", "run", "rules", "escalation"]
+    assert len(rows) == 1 + len(json.loads(path.read_text())["checkins"])
+    assert any("RW4→RW3" in row for row in rows)
+
+
+def _bad(tmp_path, capsys, scenario) -> str:
+    path = tmp_path / "bad.json"
+    path.write_text(scenario if isinstance(scenario, str) else json.dumps(scenario))
+    assert main(["simulate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    return captured.err
+
+
+def _scenario(**checkin_overrides) -> dict:
+    checkin = {"date": "2026-03-02", "pain_rest": 0, "night_pain": False, "pain_session": None,
+               "pain_morning": 0, "soreness_hours": 0, "tenderness": False, "swelling": False,
+               "limp": False, "hip_groin_pain": False, "session_done": None}  # fmt: skip
+    checkin.update(checkin_overrides)
+    profile = {"site": "fibula", "weight_kg": 60, "pre_injury_weekly_minutes": 200,
+               "walking_cleared": True, "start_stage": "W1", "start_date": "2026-03-02"}  # fmt: skip
+    return {"profile": profile, "checkins": [checkin]}
+
+
+def test_unknown_site_names_the_field_and_the_allowed_sites(tmp_path, capsys):
+    scenario = _scenario()
+    scenario["profile"]["site"] = "knee"
+    err = _bad(tmp_path, capsys, scenario)
+    assert "profile.site" in err and "'knee'" in err and "tibia_posteromedial" in err
+
+
+def test_pain_eleven_names_the_field_and_the_range(tmp_path, capsys):
+    err = _bad(tmp_path, capsys, _scenario(pain_rest=11))
+    assert "checkins[0].pain_rest" in err and "0–10" in err
+
+
+def test_missing_field_is_named(tmp_path, capsys):
+    scenario = _scenario()
+    del scenario["checkins"][0]["soreness_hours"]
+    err = _bad(tmp_path, capsys, scenario)
+    assert "checkins[0].soreness_hours: is missing" in err
+
+
+def test_not_json_and_missing_file_are_short_messages(tmp_path, capsys):
+    assert "not valid JSON" in _bad(tmp_path, capsys, "{nope")
+    assert main(["simulate", str(tmp_path / "absent.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_checkins_out_of_order_are_refused(tmp_path, capsys):
+    scenario = _scenario()
+    scenario["checkins"].append(dict(scenario["checkins"][0]))
+    assert "unique and in order" in _bad(tmp_path, capsys, scenario)
+
+
+def test_console_script_exits_2_on_bad_input(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_scenario(pain_morning=-1)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "simulate", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "pain_morning" in proc.stderr and "Traceback" not in proc.stderr
