@@ -1,0 +1,64 @@
+"""Form drafts: the question a user is on and the answers so far, one open form per user,
+saved at every answer so a form resumes exactly where it stopped after a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import to_json
+from sqlite_utils import Database
+
+from storage.db import parse_utc, utc_iso
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    user_id: int
+    form: str  # e.g. "onboarding", "checkin", "settings"
+    question: str | None  # id of the question being asked; None before the first
+    answers: dict[str, Any] = field(default_factory=dict)
+    message_id: int | None = None  # the message that asked it (to edit its buttons)
+    updated_at: dt.datetime | None = None
+
+
+def save_draft(
+    db: Database,
+    user_id: int,
+    form: str,
+    question: str | None,
+    answers: dict[str, Any],
+    message_id: int | None = None,
+) -> None:
+    """Store the user's open form, replacing any other. Answers are stored as JSON
+    (dates and enums become strings): parse them again when the form completes."""
+    db.execute(
+        """INSERT INTO form_drafts (user_id, form, question, answers, message_id, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (user_id) DO UPDATE SET
+             form = excluded.form, question = excluded.question, answers = excluded.answers,
+             message_id = excluded.message_id, updated_at = excluded.updated_at""",
+        [user_id, form, question, to_json(answers).decode(), message_id, utc_iso()],
+    )
+
+
+def load_draft(db: Database, user_id: int) -> Draft | None:
+    rows = list(db.query("SELECT * FROM form_drafts WHERE user_id = ?", [user_id]))
+    if not rows:
+        return None
+    r = rows[0]
+    return Draft(
+        user_id=r["user_id"],
+        form=r["form"],
+        question=r["question"],
+        answers=json.loads(r["answers"]),
+        message_id=r["message_id"],
+        updated_at=parse_utc(r["updated_at"]),
+    )
+
+
+def clear_draft(db: Database, user_id: int) -> bool:
+    """Drop the user's open form (done or /cancel); True if there was one."""
+    return db.execute("DELETE FROM form_drafts WHERE user_id = ?", [user_id]).rowcount > 0

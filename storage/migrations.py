@@ -1,0 +1,198 @@
+"""The schema, as a list of migrations, and `migrate()` which applies the pending ones.
+
+The schema version is SQLite's `PRAGMA user_version`: 0 for an empty file, N after
+`MIGRATIONS[N-1]` ran. Each migration runs in its own transaction together with the
+version bump, so a crash leaves the database at the previous version, never half-way.
+
+Rules for new migrations: append, never edit a released one; write plain SQL (the
+models may change later, a migration must not); a table rebuild that needs
+`foreign_keys=OFF` must switch it outside the transaction (see sqlite-utils `transform`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlite_utils import Database
+
+Migration = Callable[[Database], None]
+
+
+def _v1_tables(db: Database) -> None:
+    """Every table of the bot."""
+    statements = [
+        # A runner, keyed by Telegram user id. `profile` is Profile.model_dump_json(),
+        # NULL until onboarding finishes; `site` and `strength_days` are copied from it
+        # for queries. nudge_hours NULL = no nudge. active = 0 once the bot was blocked.
+        """CREATE TABLE runners (
+            user_id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            first_name TEXT,
+            profile TEXT,
+            site TEXT,
+            tz TEXT NOT NULL DEFAULT 'UTC',
+            checkin_time TEXT NOT NULL DEFAULT '07:00',
+            nudge_hours INTEGER DEFAULT 3,
+            strength_days TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            paused INTEGER NOT NULL DEFAULT 0,
+            onboarded_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE coaches (
+            user_id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            first_name TEXT,
+            tz TEXT NOT NULL DEFAULT 'UTC',
+            invite_code TEXT UNIQUE,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE coach_links (
+            coach_id INTEGER NOT NULL REFERENCES coaches(user_id) ON DELETE CASCADE,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (coach_id, runner_id)
+        )""",
+        "CREATE INDEX coach_links_runner ON coach_links(runner_id)",
+        """CREATE TABLE checkins (
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            date TEXT NOT NULL,
+            pain_rest INTEGER NOT NULL,
+            night_pain INTEGER NOT NULL,
+            pain_session INTEGER,
+            pain_morning INTEGER NOT NULL,
+            soreness_hours REAL NOT NULL,
+            tenderness INTEGER NOT NULL,
+            swelling INTEGER NOT NULL,
+            limp INTEGER NOT NULL,
+            hip_groin_pain INTEGER NOT NULL,
+            session_done TEXT,
+            sleep_hours REAL,
+            calcium_mg REAL,
+            protein_g REAL,
+            weight_kg REAL,
+            missed_cycles INTEGER,
+            vitamin_d_ng_ml REAL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (runner_id, date)
+        )""",
+        # `decision` is the whole Decision (with its EngineState) as JSON; the other
+        # columns are copies for queries and for a clinician reading the table.
+        """CREATE TABLE decisions (
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            date TEXT NOT NULL,
+            action TEXT NOT NULL,
+            stage_before TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            escalation TEXT,
+            protocol_version TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (runner_id, date)
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            date TEXT NOT NULL,
+            type TEXT NOT NULL,
+            actor_id INTEGER,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX events_runner_date ON events(runner_id, date)",
+        # One open form per user (runner or coach, so no foreign key).
+        """CREATE TABLE form_drafts (
+            user_id INTEGER PRIMARY KEY,
+            form TEXT NOT NULL,
+            question TEXT,
+            answers TEXT NOT NULL DEFAULT '{}',
+            message_id INTEGER,
+            updated_at TEXT NOT NULL
+        )""",
+        # runner_id: the runner a message is about (a coach's alert too), so /delete
+        # removes it. Higher priority goes first (alerts before a reminder fan-out).
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            runner_id INTEGER REFERENCES runners(user_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT NOT NULL,
+            last_error TEXT,
+            dedupe_key TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX outbox_due ON outbox(status, not_before)",
+        "CREATE INDEX outbox_runner ON outbox(runner_id)",
+        """CREATE TABLE reminder_log (
+            id INTEGER PRIMARY KEY,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (runner_id, kind, local_date)
+        )""",
+        """CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            coach_id INTEGER REFERENCES coaches(user_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('urgent', 'review')),
+            rules TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            seen_at TEXT,
+            resent_at TEXT
+        )""",
+        "CREATE INDEX alerts_runner ON alerts(runner_id)",
+        "CREATE INDEX alerts_coach ON alerts(coach_id, seen_at)",
+        # No foreign key: an entry may name a user who is not (or no longer) a runner.
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER,
+            action TEXT NOT NULL,
+            runner_id INTEGER,
+            detail TEXT
+        )""",
+        "CREATE INDEX audit_log_runner ON audit_log(runner_id)",
+        "CREATE INDEX audit_log_actor ON audit_log(actor_id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+def _v2_snooze(db: Database) -> None:
+    """Reminders: a runner can snooze them until a UTC time; index the tick's runner scan."""
+    db.execute("ALTER TABLE runners ADD COLUMN snoozed_until TEXT")
+    db.execute("CREATE INDEX runners_reminders ON runners(active, paused)")
+
+
+MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze]
+
+
+def schema_version(db: Database) -> int:
+    """The version the database is at (0 = empty)."""
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database, migrations: Sequence[Migration] = MIGRATIONS) -> tuple[int, int]:
+    """Apply the pending migrations, each in its own transaction; return (from, to)."""
+    start = schema_version(db)
+    if start > len(migrations):
+        raise RuntimeError(
+            f"database schema is version {start}, newer than this code "
+            f"({len(migrations)}): upgrade stridecoach"
+        )
+    for version in range(start + 1, len(migrations) + 1):
+        with db.atomic():
+            migrations[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+    return start, max(start, len(migrations))

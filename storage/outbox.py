@@ -1,0 +1,163 @@
+"""The outbox: every message the bot sends on its own (reminders, alerts, digests) is a
+row here first, then the sender delivers it (DESIGN.md decision 4).
+
+Life of a row: pending --claim_due--> sending --mark_sent--> sent
+                                              --mark_retry--> pending (later not_before)
+                                              --mark_failed--> failed
+A `dedupe_key` makes enqueueing the same message twice a no-op (e.g. "alert:42:urgent").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.db import parse_utc, utc_iso
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    chat_id: int
+    runner_id: int | None
+    kind: str
+    payload: dict[str, Any]  # what to send: text, buttons, …
+    priority: int
+    status: str
+    attempts: int  # claims so far, this one included
+    not_before: dt.datetime
+    last_error: str | None
+    dedupe_key: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def _message(r: dict) -> OutboxMessage:
+    return OutboxMessage(
+        id=r["id"],
+        chat_id=r["chat_id"],
+        runner_id=r["runner_id"],
+        kind=r["kind"],
+        payload=json.loads(r["payload"]),
+        priority=r["priority"],
+        status=r["status"],
+        attempts=r["attempts"],
+        not_before=parse_utc(r["not_before"]),  # type: ignore[arg-type]
+        last_error=r["last_error"],
+        dedupe_key=r["dedupe_key"],
+        created_at=parse_utc(r["created_at"]),  # type: ignore[arg-type]
+        sent_at=parse_utc(r["sent_at"]),
+    )
+
+
+def enqueue(
+    db: Database,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    dedupe_key: str | None = None,
+    not_before: dt.datetime | None = None,
+    *,
+    runner_id: int | None = None,
+    priority: int = 0,
+) -> int | None:
+    """Queue a message; its id, or None if `dedupe_key` was already used.
+
+    `runner_id` is the runner the message is about (so /delete removes it); higher
+    `priority` is sent first (urgent alerts before reminders). `not_before` defaults to now.
+    """
+    now = utc_iso()
+    cur = db.execute(
+        """INSERT INTO outbox (chat_id, runner_id, kind, payload, priority, not_before,
+                               dedupe_key, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (dedupe_key) DO NOTHING""",
+        [
+            chat_id,
+            runner_id,
+            kind,
+            json.dumps(payload, ensure_ascii=False),
+            priority,
+            now if not_before is None else utc_iso(not_before),
+            dedupe_key,
+            now,
+        ],
+    )
+    return cur.lastrowid if cur.rowcount == 1 else None
+
+
+def claim_due(db: Database, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Atomically move up to `limit` due pending rows (not_before <= now) to 'sending'
+    and return them, highest priority then oldest first."""
+    # execute() does not commit a statement that returns rows: hence the transaction.
+    with db.atomic():
+        cur = db.execute(
+            """UPDATE outbox SET status = 'sending', attempts = attempts + 1
+               WHERE id IN (SELECT id FROM outbox
+                            WHERE status = 'pending' AND not_before <= ?
+                            ORDER BY priority DESC, not_before, id LIMIT ?)
+               RETURNING *""",
+            [utc_iso(now), limit],
+        )
+        columns = [c[0] for c in cur.description]
+        rows = cur.fetchall()
+    messages = [_message(dict(zip(columns, r, strict=True))) for r in rows]
+    messages.sort(key=lambda m: (-m.priority, m.not_before, m.id))  # RETURNING has no order
+    return messages
+
+
+def mark_sent(db: Database, message_id: int) -> None:
+    _finish(db, message_id, "status = 'sent', sent_at = ?, last_error = NULL", [utc_iso()])
+
+
+def mark_retry(db: Database, message_id: int, not_before: dt.datetime, error: str) -> None:
+    """Back to pending, to be tried again from `not_before` (RetryAfter, network error)."""
+    _finish(
+        db, message_id, "status = 'pending', not_before = ?, last_error = ?",
+        [utc_iso(not_before), error],
+    )  # fmt: skip
+
+
+def mark_failed(db: Database, message_id: int, error: str) -> None:
+    """Give up on the message (blocked bot, bad request, too many attempts)."""
+    _finish(db, message_id, "status = 'failed', last_error = ?", [error])
+
+
+def requeue_stuck_sending(db: Database) -> int:
+    """At start-up, put rows left in 'sending' by a crash back to 'pending'; their count.
+
+    This is the one window where a message can be delivered twice: the sender got it to
+    Telegram but the process died before `mark_sent` committed. Everything else is
+    exactly once. Only call this while no sender is running.
+    """
+    return db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'").rowcount
+
+
+def backlog_count(db: Database) -> int:
+    """Messages not yet delivered nor given up on (pending or sending)."""
+    return db.execute(
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+    ).fetchone()[0]
+
+
+def get_message(db: Database, message_id: int) -> OutboxMessage | None:
+    rows = list(db.query("SELECT * FROM outbox WHERE id = ?", [message_id]))
+    return _message(rows[0]) if rows else None
+
+
+def delete_finished_before(db: Database, before: dt.datetime) -> int:
+    """Housekeeping: drop sent and failed rows created before `before`; their count."""
+    return db.execute(
+        "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
+        [utc_iso(before)],
+    ).rowcount
+
+
+def _finish(db: Database, message_id: int, assignments: str, params: list) -> None:
+    cur = db.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", [*params, message_id])
+    if cur.rowcount != 1:
+        raise LookupError(f"no outbox message {message_id}")

@@ -1,0 +1,1 @@
+"""Tests of storage/: schema, migrations, queries, outbox, backups, the Store."""

@@ -1,0 +1,141 @@
+"""open_db pragmas, UTC timestamps and the Store's one-thread serialised access."""
+
+import asyncio
+import datetime as dt
+import threading
+import time
+
+import pytest
+
+from storage import Store, migrate, open_db, parse_utc, schema_version, utc_iso
+
+
+def pragma(db, name):
+    return db.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def test_file_database_pragmas(db_path):
+    db = open_db(db_path)
+    assert pragma(db, "journal_mode") == "wal"
+    assert pragma(db, "foreign_keys") == 1
+    assert pragma(db, "synchronous") == 1  # NORMAL
+    assert pragma(db, "busy_timeout") == 5000
+    db.close()
+
+
+def test_reopening_keeps_wal_and_sets_pragmas_again(db_path):
+    open_db(db_path).close()
+    db = open_db(db_path)
+    assert (pragma(db, "journal_mode"), pragma(db, "foreign_keys")) == ("wal", 1)
+    db.close()
+
+
+def test_memory_database_works():
+    db = open_db(":memory:")
+    assert migrate(db)[0] == 0
+    assert pragma(db, "foreign_keys") == 1
+    assert schema_version(db) > 0
+    db.close()
+
+
+def test_connection_can_be_used_from_another_thread(db):
+    errors = []
+
+    def use():
+        try:
+            db.execute("SELECT count(*) FROM runners").fetchone()
+        except Exception as e:  # pragma: no cover - the failure being tested
+            errors.append(e)
+
+    t = threading.Thread(target=use)
+    t.start()
+    t.join()
+    assert errors == []
+
+
+def test_utc_iso_is_fixed_width_utc():
+    paris = dt.datetime(2026, 3, 29, 3, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert utc_iso(paris) == "2026-03-29T01:00:00.000000+00:00"
+    assert parse_utc(utc_iso(paris)) == paris
+    assert len(utc_iso()) == len(utc_iso(paris))
+    assert parse_utc(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        utc_iso(dt.datetime(2026, 3, 29, 3, 0))
+
+
+async def test_store_runs_every_call_on_one_worker_thread(db_path):
+    store = Store(db_path)
+    try:
+        await store.run(migrate)
+        idents = await asyncio.gather(
+            *(store.run(lambda db: threading.get_ident()) for _ in range(20))
+        )
+        assert len(set(idents)) == 1
+        assert idents[0] != threading.get_ident()
+    finally:
+        store.close()
+
+
+async def test_store_serialises_concurrent_calls_in_order(db_path):
+    store = Store(db_path)
+    running = 0
+    peak = 0
+    order = []
+
+    def call(db, n):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        time.sleep(0.002)
+        order.append(n)
+        running -= 1
+        return n
+
+    try:
+        results = await asyncio.gather(*(store.run(call, n) for n in range(30)))
+    finally:
+        store.close()
+    assert results == list(range(30))
+    assert order == list(range(30))
+    assert peak == 1
+
+
+async def test_store_does_not_block_the_event_loop(db_path):
+    store = Store(db_path)
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    try:
+        await store.run(lambda db: time.sleep(0.1))
+    finally:
+        task.cancel()
+        store.close()
+    assert ticks >= 5
+
+
+async def test_store_passes_kwargs_and_raises_the_calls_exception(db_path):
+    store = Store(db_path)
+
+    def fail(db, *, message):
+        raise ValueError(message)
+
+    try:
+        with pytest.raises(ValueError, match="boom"):
+            await store.run(fail, message="boom")
+        assert await store.run(lambda db: db.execute("SELECT 1").fetchone()[0]) == 1
+    finally:
+        store.close()
+
+
+async def test_store_close_is_idempotent_and_final(db_path):
+    store = Store(db_path)
+    store.close()
+    store.close()
+    with pytest.raises(RuntimeError):
+        await store.run(lambda db: None)

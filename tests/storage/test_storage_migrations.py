@@ -1,0 +1,110 @@
+"""Migrations: from an empty file, from every earlier version (keeping data), atomically."""
+
+import sqlite3
+
+import pytest
+
+from protocols.models import Checkin
+from storage import MIGRATIONS, get_runner, migrate, open_db, schema_version
+from storage.privacy import RUNNER_COLUMNS
+
+LATEST = len(MIGRATIONS)
+TABLES = {
+    "runners", "coaches", "coach_links", "checkins", "decisions", "events", "form_drafts",
+    "outbox", "reminder_log", "alerts", "audit_log",
+}  # fmt: skip
+
+
+def tables(db):
+    return {
+        r["name"]
+        for r in db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+
+
+def columns(db, table):
+    return {r["name"] for r in db.query(f"PRAGMA table_info({table})")}
+
+
+def test_migrate_from_empty_creates_every_table(db_path):
+    db = open_db(db_path)
+    assert schema_version(db) == 0
+    assert migrate(db) == (0, LATEST)
+    assert tables(db) == TABLES
+    assert schema_version(db) == LATEST
+    assert migrate(db) == (LATEST, LATEST)  # nothing pending: a no-op
+
+
+@pytest.mark.parametrize("start", range(LATEST))
+def test_migrate_from_every_earlier_version_keeps_data(db_path, start):
+    db = open_db(db_path)
+    assert migrate(db, MIGRATIONS[:start]) == (0, start)
+    if start >= 1:  # v1 rows, written with plain SQL as v1 code would have
+        db.execute(
+            "INSERT INTO runners (user_id, chat_id, first_name, created_at, updated_at) "
+            "VALUES (5, 5, 'Old', '2026-01-01', '2026-01-01')"
+        )
+        db.execute(
+            "INSERT INTO outbox (chat_id, runner_id, kind, payload, not_before, created_at) "
+            "VALUES (5, 5, 'reminder', '{}', '2026-01-01', '2026-01-01')"
+        )
+    db.close()
+
+    db = open_db(db_path)  # as after an upgrade and a restart
+    assert migrate(db) == (start, LATEST)
+    assert tables(db) == TABLES
+    assert "snoozed_until" in columns(db, "runners")
+    if start >= 1:
+        runner = get_runner(db, 5)
+        assert runner is not None
+        assert (runner.first_name, runner.snoozed_until, runner.nudge_hours) == ("Old", None, 3)
+        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
+    db.close()
+
+
+def test_a_failing_migration_leaves_the_previous_version(db_path):
+    def broken(db):
+        db.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("migration bug")
+
+    db = open_db(db_path)
+    with pytest.raises(RuntimeError, match="migration bug"):
+        migrate(db, [MIGRATIONS[0], broken])
+    assert schema_version(db) == 1
+    assert "half_done" not in tables(db)
+    assert "runners" in tables(db)
+
+
+def test_a_database_newer_than_the_code_is_refused(db):
+    db.execute(f"PRAGMA user_version = {LATEST + 1}")
+    with pytest.raises(RuntimeError, match="newer than this code"):
+        migrate(db)
+
+
+def test_every_checkin_field_has_a_column(db):
+    assert set(Checkin.model_fields) <= columns(db, "checkins")
+
+
+def test_delete_knows_every_table_about_runners(db):
+    # A new table must be added to privacy.RUNNER_COLUMNS (or be the coaches' own).
+    assert tables(db) - {"coaches"} == set(RUNNER_COLUMNS)
+
+
+def test_foreign_keys_cascade_from_runners(db):
+    fks = {
+        (t, fk["table"], fk["on_delete"])
+        for t in tables(db)
+        for fk in db.query(f"PRAGMA foreign_key_list({t})")
+    }
+    cascaded = {t for t, parent, action in fks if parent == "runners" and action == "CASCADE"}
+    assert cascaded == TABLES - {"runners", "coaches", "form_drafts", "audit_log"}
+    assert ("coach_links", "coaches", "CASCADE") in fks
+
+
+def test_foreign_keys_are_enforced(db):
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO events (runner_id, date, type, created_at) VALUES (999, '2026-01-01', 'hold', 'x')"
+        )
