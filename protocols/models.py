@@ -65,6 +65,7 @@ class Profile(BaseModel):
     previous_bsi_count_2y: Annotated[int, Field(ge=0, le=20)] = 0
     # RED1's "no period by age 15": False means periods have not started (optional).
     periods_started: bool | None = None
+    diagnosed_on: dt.date | None = None  # for expectations in messages, never a gate (§1)
 
     @field_validator("run_days", "strength_days")
     @classmethod

@@ -1,0 +1,44 @@
+"""The PTB Application: Bot API server, per-user ordering, database, handlers, commands."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.ordering import PerUserUpdateProcessor
+from bot.settings import Settings
+from dialogs import handlers
+from storage import Store, migrate
+
+Clock = Callable[[], dt.datetime]
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None) -> Application:
+    """An Application wired to the Bot API at `settings.bot_api_url` and the database."""
+    token = settings.token.get_secret_value() if settings.token else ""
+    store = Store(settings.db)
+
+    async def post_init(app: Application) -> None:
+        await store.run(migrate)
+        await app.bot.set_my_commands(handlers.bot_commands())
+
+    async def post_shutdown(app: Application) -> None:
+        store.close()
+
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.file_url)
+        .concurrent_updates(PerUserUpdateProcessor(256))
+        .connection_pool_size(256)
+        .pool_timeout(30)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data["store"] = store
+    if clock is not None:
+        app.bot_data["clock"] = clock
+    handlers.install(app)
+    return app

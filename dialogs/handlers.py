@@ -1,0 +1,219 @@
+"""PTB handlers for the runner's commands, typed answers, buttons and odd messages."""
+
+import datetime as dt
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from dialogs import checkin, onboarding, render, runner, texts
+from dialogs.chat import Chat
+from dialogs.forms import FormContext
+from protocols import Event
+from storage import (
+    Store,
+    add_event,
+    decision_on,
+    get_runner,
+    set_active,
+    upsert_runner,
+)
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("checkin", "Morning check-in, then today's session"),
+    ("today", "Today's session again"),
+    ("start", "Set up, or welcome back"),
+    ("help", "What I can do"),
+    ("privacy", "What I store and who sees it"),
+    ("cancel", "Leave the current questions"),
+)
+MID_FORM = "Let's continue where we left off."
+SORRY = "Sorry — something went wrong on my side. Your answers so far are saved; please try again."
+
+
+def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store:
+    return context.bot_data["store"]
+
+
+def now_of(context: ContextTypes.DEFAULT_TYPE) -> dt.datetime:
+    clock = context.bot_data.get("clock")
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+async def _base(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
+    """The store, the chat and a form context (today in the runner's own zone)."""
+    store = store_of(context)
+    user = update.effective_user
+    chat = Chat(context.bot, update.effective_chat.id)
+    now = now_of(context)
+    row = await store.run(get_runner, user.id)
+    today = checkin.local_today(now, row.tz if row else "UTC")
+    return store, chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
+
+
+async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: onboarding, the form in progress, or welcome back."""
+    store, chat, base = await _base(update, context)
+    user = update.effective_user
+    row = await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
+    if not row.active:
+        await store.run(set_active, user.id, True)
+    if await runner.reask(store, chat, base, MID_FORM):
+        return
+    if row.profile is not None:
+        await chat.send(f"Welcome back, {user.first_name or 'runner'}! Send /checkin for today's check-in, or /help.")
+        return
+    await runner.start(store, chat, onboarding.FORM, base)
+
+
+async def checkin_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/checkin: today's check-in (or the form already open)."""
+    store, chat, base = await _base(update, context)
+    if await runner.reask(store, chat, base, MID_FORM):
+        return
+    row = await store.run(get_runner, base.user_id)
+    if row is None or row.profile is None:
+        await chat.send(texts.NOT_ONBOARDED)
+        return
+    await checkin.begin(store, chat, base.user_id, base.first_name, base.now)
+
+
+async def today_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/today: today's prescription again."""
+    store, chat, base = await _base(update, context)
+    await _show_today(store, chat, base)
+    await runner.reask(store, chat, base, MID_FORM)
+
+
+async def _show_today(store: Store, chat: Chat, base: FormContext) -> None:
+    row = await store.run(get_runner, base.user_id)
+    if row is None or row.profile is None:
+        await chat.send(texts.NOT_ONBOARDED)
+        return
+    decision = await store.run(decision_on, base.user_id, base.today)
+    if decision is None:
+        await chat.send("No check-in yet today. Send /checkin — it takes about a minute.")
+        return
+    await chat.send(render.decision_text(decision))
+
+
+async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: the command list."""
+    store, chat, base = await _base(update, context)
+    await chat.send(texts.HELP)
+    await runner.reask(store, chat, base, MID_FORM)
+
+
+async def privacy_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/privacy: what is stored, why, who sees it."""
+    store, chat, base = await _base(update, context)
+    await chat.send(texts.PRIVACY)
+    await runner.reask(store, chat, base, MID_FORM)
+
+
+async def cancel_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel: leave the open form."""
+    store, chat, base = await _base(update, context)
+    form = await runner.cancel(store, base.user_id)
+    if form is None:
+        await chat.send("Nothing to cancel. /help lists what I can do.")
+    elif form == "onboarding":
+        await chat.send("Stopped. Send /start to set up again whenever you like.")
+    else:
+        await chat.send("Stopped. Nothing from those answers was used — send /checkin to start again.")
+
+
+async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other command."""
+    store, chat, base = await _base(update, context)
+    if not await runner.reask(store, chat, base, "I don't know that command. " + MID_FORM):
+        await chat.send("I don't know that command. /help lists what I can do.")
+
+
+async def text_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text: an answer to the open form, or a pointer to /help."""
+    store, chat, base = await _base(update, context)
+    if not await runner.answer_text(store, chat, base, update.effective_message.text):
+        await chat.send(texts.NO_FORM)
+
+
+async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice …: re-ask the open question, or say what works."""
+    if update.effective_chat is None or update.effective_user is None:
+        return
+    store, chat, base = await _base(update, context)
+    if not await runner.not_text(store, chat, base):
+        await chat.send(texts.NO_FORM)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline buttons: form answers, check-in offers, resume after a clinician visit."""
+    query = update.callback_query
+    store, chat, base = await _base(update, context)
+    data = query.data or ""
+    toast = None
+    if data.startswith("f:"):
+        toast = await runner.answer_button(store, chat, base, data)
+    elif data == "checkin:correct":
+        await query.answer()
+        await checkin.begin(store, chat, base.user_id, base.first_name, base.now, correcting=True)
+        return
+    elif data == "checkin:today":
+        await query.answer()
+        await _show_today(store, chat, base)
+        return
+    elif data == checkin.RESUME_SELF:
+        toast = await _resume_self(store, chat, base)
+    else:
+        toast = "That button no longer works."
+    await query.answer(toast)
+
+
+async def _resume_self(store: Store, chat: Chat, base: FormContext) -> str | None:
+    """The runner confirms a clinician visit (low-risk site, no coach): a resume event."""
+    row = await store.run(get_runner, base.user_id)
+    latest = await store.run(decision_on, base.user_id, base.today)
+    if row is None or latest is None or latest.action != "stop":
+        return "That button no longer works."
+    await store.run(add_event, base.user_id, Event(date=base.today, type="resume"), base.user_id)
+    await chat.send(
+        "Thank you. Your plan restarts one stage below at your next check-in, once that "
+        "check-in is fully clear. If anything hurts, stay with rest and your clinician's advice."
+    )
+    return None
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One user's error is logged and answered; nobody else is affected."""
+    log.error("update failed: %s", context.error, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except Exception:  # noqa: BLE001 - the apology itself may fail (blocked, network)
+            log.warning("could not send the apology to chat %s", update.effective_chat.id)
+
+
+def install(app: Application) -> None:
+    """Register every handler of the runner's dialogs on a PTB application."""
+    private = filters.ChatType.PRIVATE
+    for name, handler in (("start", start_cmd), ("checkin", checkin_cmd), ("today", today_cmd),
+                          ("help", help_cmd), ("privacy", privacy_cmd), ("cancel", cancel_cmd)):  # fmt: skip
+        app.add_handler(CommandHandler(name, handler, filters=private))
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_cmd))
+    app.add_handler(MessageHandler(private & filters.TEXT, text_msg))
+    app.add_handler(CallbackQueryHandler(button))
+    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_msg))
+    app.add_error_handler(on_error)
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in COMMANDS]

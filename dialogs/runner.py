@@ -1,0 +1,172 @@
+"""The generic form runner (DESIGN.md decision 2).
+
+It asks the current question, parses button presses and typed text with the same parser,
+stores each answer in the database as it arrives and resumes after a restart exactly where
+it stopped. A button from a question that is no longer current gets a polite "closed".
+"""
+
+import logging
+from typing import Any
+
+from dialogs.chat import Chat, Keyboard
+from dialogs.forms import Form, FormContext, Question
+from dialogs.parsing import Invalid
+from storage import Draft, Store, clear_draft, load_draft, save_draft
+
+log = logging.getLogger(__name__)
+
+FORMS: dict[str, Form] = {}
+CLOSED = "That question is closed — please answer the latest one."
+NEED_TEXT = "I need a typed answer or a button here."
+RETURN_TO = "_return_to"
+END = "__end__"  # a `goto` target that finishes the form at once
+
+
+def register(form: Form) -> Form:
+    FORMS[form.name] = form
+    return form
+
+
+def callback_data(form: Form, q: Question, index: int) -> str:
+    return f"f:{form.name}:{q.id}:{index}"
+
+
+def keyboard(form: Form, q: Question, ctx: FormContext) -> Keyboard:
+    rows, index = [], 0
+    for row in q.keyboard(ctx):
+        cells = []
+        for label in row:
+            cells.append((label, callback_data(form, q, index)))
+            index += 1
+        rows.append(cells)
+    return rows
+
+
+def _label(form: Form, q: Question, ctx: FormContext, index: int) -> str | None:
+    flat = [label for row in q.keyboard(ctx) for label in row]
+    return flat[index] if 0 <= index < len(flat) else None
+
+
+async def ask(store: Store, chat: Chat, form: Form, q: Question, ctx: FormContext,
+              note: str | None = None) -> None:  # fmt: skip
+    """Save the draft at question `q`, then send it (with a note above it, if any)."""
+    await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
+    text = q.text(ctx) if note is None else f"{note}\n\n{q.text(ctx)}"
+    message_id = await chat.send(text, keyboard(form, q, ctx))
+    await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers, message_id)
+
+
+async def start(store: Store, chat: Chat, form: Form, ctx: FormContext,
+                note: str | None = None) -> None:  # fmt: skip
+    """Open `form` for this user (replacing any other) at its first question."""
+    first = form.first(ctx)
+    if first is None:
+        await store.run(clear_draft, ctx.user_id)
+        await form.finish(ctx, chat, store)
+        return
+    await ask(store, chat, form, first, ctx, note)
+
+
+async def current(store: Store, user_id: int) -> tuple[Draft, Form] | None:
+    draft = await store.run(load_draft, user_id)
+    if draft is None or draft.form not in FORMS or draft.question is None:
+        return None
+    return draft, FORMS[draft.form]
+
+
+def _context(base: FormContext, answers: dict[str, Any]) -> FormContext:
+    return FormContext(base.user_id, base.chat_id, base.first_name, base.today, base.now, answers)
+
+
+async def answer_text(store: Store, chat: Chat, base: FormContext, text: str) -> bool:
+    """A typed answer to the open form; False when no form is open."""
+    found = await current(store, base.user_id)
+    if found is None:
+        return False
+    draft, form = found
+    await _accept(store, chat, form, draft, _context(base, dict(draft.answers)), text)
+    return True
+
+
+async def answer_button(store: Store, chat: Chat, base: FormContext, data: str) -> str | None:
+    """A button press; returns the text for the button's toast (None: no toast)."""
+    try:
+        _, form_name, qid, raw_index = data.split(":", 3)
+        index = int(raw_index)
+    except ValueError:
+        return "That button no longer works."
+    found = await current(store, base.user_id)
+    if found is None or found[0].form != form_name or found[0].question != qid:
+        return CLOSED
+    draft, form = found
+    ctx = _context(base, dict(draft.answers))
+    label = _label(form, form.question(qid), ctx, index)
+    if label is None:
+        return "That button no longer works."
+    await _accept(store, chat, form, draft, ctx, label)
+    return None
+
+
+async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
+    """A sticker, photo, voice … while a form is open: re-ask with what is valid."""
+    found = await current(store, base.user_id)
+    if found is None:
+        return False
+    draft, form = found
+    ctx = _context(base, dict(draft.answers))
+    await ask(store, chat, form, form.question(draft.question), ctx, NEED_TEXT)
+    return True
+
+
+async def reask(store: Store, chat: Chat, base: FormContext, note: str) -> bool:
+    """Show the open form's current question again (e.g. after /start mid-form)."""
+    found = await current(store, base.user_id)
+    if found is None:
+        return False
+    draft, form = found
+    ctx = _context(base, dict(draft.answers))
+    await ask(store, chat, form, form.question(draft.question), ctx, note)
+    return True
+
+
+async def cancel(store: Store, user_id: int) -> str | None:
+    """Leave the open form; returns its name, or None when there was none."""
+    draft = await store.run(load_draft, user_id)
+    if draft is None:
+        return None
+    await store.run(clear_draft, user_id)
+    return draft.form
+
+
+async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormContext,
+                  text: str) -> None:  # fmt: skip
+    q = form.question(draft.question)
+    try:
+        value = q.parse(text, ctx)
+    except Invalid as exc:
+        await ask(store, chat, form, q, ctx, f"⚠️ {exc}")
+        return
+    ctx.answers[q.id] = value
+    if draft.message_id is not None:
+        await chat.edit(draft.message_id, f"{q.text(ctx)}\n✓ {q.show(value)}")
+    nxt = _next(form, q, value, ctx)
+    if nxt is None:
+        await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
+        await form.finish(ctx, chat, store)  # clears the draft together with what it saves
+        return
+    await ask(store, chat, form, nxt, ctx)
+
+
+def _next(form: Form, q: Question, value: Any, ctx: FormContext) -> Question | None:
+    """Where the form goes after `q`: a jump, back to a summary, or the next that applies."""
+    if q.goto is not None:
+        target = q.goto(value, ctx)
+        if target == END:
+            return None
+        if target is not None:
+            return form.question(target)
+    back = ctx.answers.get(RETURN_TO)
+    if back and q.id != back:
+        ctx.answers.pop(RETURN_TO)
+        return form.question(back)
+    return form.after(q.id, ctx)
