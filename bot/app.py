@@ -13,14 +13,34 @@ from storage import Store, migrate
 Clock = Callable[[], dt.datetime]
 
 
+async def prepare(app: Application) -> None:
+    """Before taking updates: schema migrations, then the command menu (setMyCommands).
+
+    `run_polling` calls it as post_init; code that starts the application by hand calls it
+    after `initialize()`.
+    """
+    await app.bot_data["store"].run(migrate)
+    await app.bot.set_my_commands(handlers.bot_commands())
+
+
+async def start(app: Application, *, poll_timeout: int = 10) -> None:
+    """Initialise, prepare and start long polling inside a running event loop."""
+    await app.initialize()
+    await prepare(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+
+
+async def stop(app: Application) -> None:
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
 def build_application(settings: Settings, *, clock: Clock | None = None) -> Application:
     """An Application wired to the Bot API at `settings.bot_api_url` and the database."""
     token = settings.token.get_secret_value() if settings.token else ""
     store = Store(settings.db)
-
-    async def post_init(app: Application) -> None:
-        await store.run(migrate)
-        await app.bot.set_my_commands(handlers.bot_commands())
 
     async def post_shutdown(app: Application) -> None:
         store.close()
@@ -33,7 +53,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .concurrent_updates(PerUserUpdateProcessor(256))
         .connection_pool_size(256)
         .pool_timeout(30)
-        .post_init(post_init)
+        .post_init(prepare)
         .post_shutdown(post_shutdown)
         .build()
     )

@@ -1,6 +1,8 @@
 """Updates of one user in order, different users concurrently (DESIGN.md decision 2)."""
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
@@ -15,6 +17,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.durations: deque[float] = deque(maxlen=10_000)  # seconds per handled update
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)
@@ -25,7 +28,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
+                began = time.perf_counter()
                 await coroutine
+                self.durations.append(time.perf_counter() - began)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued: forget the lock

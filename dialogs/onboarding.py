@@ -145,7 +145,7 @@ def summary_text(ctx: FormContext) -> str:
 QUESTIONS: tuple[Question, ...] = (
     Question("consent", texts.WELCOME, _choice({"I agree — let's start": True, "No thanks": False}, "an answer"),
              buttons=(("I agree — let's start",), ("No thanks",)),
-             goto=lambda v, ctx: None if v else END),  # fmt: skip
+             goto=lambda v, ctx: None if v else END, show=lambda v: "I agree" if v else "No thanks"),  # fmt: skip
     Question("site", "Which bone was injured? Pick the closest description.", _site,
              buttons=tuple((label,) for label in SITES), label="Injured bone",
              show=lambda v: SITE_NAMES[Site(v)]),  # fmt: skip
@@ -190,7 +190,8 @@ QUESTIONS: tuple[Question, ...] = (
              buttons=(("Tue + Thu", "Tue + Sat"), ("Thu + Sat", "Sat + Sun")),
              label="Strength days", show=lambda v: " + ".join(d.capitalize() for d in v)),  # fmt: skip
     Question("summary", summary_text, _choice({LOOKS_RIGHT: True, CHANGE: False}, "an answer"),
-             buttons=((LOOKS_RIGHT,), (CHANGE,)), goto=lambda v, ctx: END if v else "fix"),  # fmt: skip
+             buttons=((LOOKS_RIGHT,), (CHANGE,)), goto=lambda v, ctx: END if v else "fix",
+             show=lambda v: LOOKS_RIGHT if v else CHANGE),  # fmt: skip
     Question("fix", "What would you like to change?",
              lambda t, ctx: _choice(_fix_options(ctx), "what to change")(t, ctx),
              buttons=lambda ctx: tuple((label,) for label in _fix_options(ctx)),

@@ -84,7 +84,13 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str) ->
     if found is None:
         return False
     draft, form = found
-    await _accept(store, chat, form, draft, _context(base, dict(draft.answers)), text)
+    ctx = _context(base, dict(draft.answers))
+    if draft.message_id is None:
+        # the process stopped between saving this question and sending it: show it first,
+        # rather than guess which question the text was meant for
+        await ask(store, chat, form, form.question(draft.question), ctx)
+        return True
+    await _accept(store, chat, form, draft, ctx, text)
     return True
 
 

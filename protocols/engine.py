@@ -340,11 +340,15 @@ def _advance_due(profile: Profile, s: dict, ctx: Context, loading: bool) -> bool
     if stage == "P0":
         # §7 P0: walking_cleared and today's and yesterday's check-ins without rest pain or
         # tenderness (check-ins before the clearance count)
+        # tenderness (check-ins before the clearance count). Conservative reading: never
+        # start walking on a morning with any other bone signal either (night pain, morning
+        # pain, limp, swelling, hip/groin pain, long soreness), although in P0 they fire no rule.
         yesterday = ctx.previous(1)
         return (
             s["walking_cleared"]
             and yesterday is not None
             and all(c.pain_rest == 0 and not c.tenderness for c in (ctx.checkin, yesterday))
+            and bone_green(ctx.checkin)
         )
     if stage == "B":
         return loading and weeks.graduation_due(profile, s, ctx.checkin.date)

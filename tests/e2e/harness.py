@@ -1,0 +1,153 @@
+"""Drive the real bot over HTTP through the sandbox, as runners and coaches would."""
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from bot.app import build_application, start, stop
+from bot.sandbox import BotMessage, Sandbox, SandboxUser
+from bot.settings import Settings
+
+TOKEN = "123456:E2E-TEST-TOKEN"
+TIMINGS: list[float] = []  # bot-side seconds per update, over every e2e test
+
+
+class Clock:
+    """A controllable clock for the bot: starts at a fixed UTC time, moves when told."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@dataclass
+class BotUnderTest:
+    sandbox: Sandbox
+    db: str
+    clock: Clock | None = None
+    app: object = None
+
+    async def start(self) -> None:
+        settings = Settings(token=TOKEN, db=self.db, bot_api_url=self.sandbox.bot_api_url)
+        self.app = build_application(settings, clock=self.clock)
+        await start(self.app, poll_timeout=5)
+
+    async def stop(self) -> None:
+        TIMINGS.extend(self.app.update_processor.durations)
+        await stop(self.app)
+
+
+async def reply(user: SandboxUser, text: str, timeout: float = 5) -> BotMessage:
+    """Send text and return the bot's next message."""
+    await user.send(text)
+    return await user.wait_for_message(timeout)
+
+
+async def tap(user: SandboxUser, label: str, timeout: float = 5) -> BotMessage:
+    """Press a button on the latest message that has it; return the bot's next message."""
+    latest = next(m for m in reversed(user.messages) if label in [b for row in m.buttons for b in row])
+    await user.press(label, latest)
+    return await user.wait_for_message(timeout)
+
+
+ONBOARDING = (
+    ("tap", "I agree — let's start"),
+    ("tap", "Shin — inner edge"),
+    ("tap", "4 weeks ago"),
+    ("tap", "Walking without pain"),
+    ("tap", "Yes"),  # walking cleared
+    ("tap", "Yes"),  # running cleared
+    ("type", "62 kg"),
+    ("type", "29"),
+    ("tap", "Female"),
+    ("tap", "3 h"),
+    ("tap", "No"),  # AlterG
+    ("tap", "Europe/Berlin"),
+    ("tap", "Yes"),  # zone confirmed
+    ("tap", "07:00"),
+    ("tap", "Tue + Thu"),
+    ("tap", "✅ Looks right"),
+)
+
+GREEN_FIRST_CHECKIN = (
+    ("tap", "0"),  # pain at rest
+    ("tap", "No"),  # night pain
+    ("tap", "0"),  # morning pain
+    ("tap", "No"),  # tenderness
+    ("tap", "No"),  # swelling
+    ("tap", "No"),  # limp
+    ("tap", "No"),  # hip/groin
+    ("tap", "8"),  # sleep
+    ("tap", "3"),  # calcium servings
+    ("tap", "4"),  # protein portions
+)
+
+
+async def play(user: SandboxUser, steps, timeout: float = 5) -> BotMessage:
+    """Answer a list of ("tap", label) / ("type", text) steps; return the last bot message."""
+    message = None
+    for kind, value in steps:
+        message = await (tap(user, value, timeout) if kind == "tap" else reply(user, value, timeout))
+    return message
+
+
+def perf() -> float:
+    return time.perf_counter()
+
+
+# Which check-in question a prompt is, by a phrase in it.
+PROMPTS = (
+    ("at rest or walking around", "pain_rest"),
+    ("wake you", "night_pain"),
+    ("yesterday's session", "session_done"),
+    ("during that session", "pain_session"),
+    ("got up this morning", "pain_morning"),
+    ("muscle soreness", "soreness_hours"),
+    ("pressing on the bone", "tenderness"),
+    ("swelling", "swelling"),
+    ("limping", "limp"),
+    ("groin", "hip_groin_pain"),
+    ("hours did you sleep", "sleep_hours"),
+    ("Calcium yesterday", "calcium_mg"),
+    ("Protein yesterday", "protein_g"),
+    ("body weight today", "weight_kg"),
+    ("periods in a row", "missed_cycles"),
+)
+GREEN = {
+    "pain_rest": "0", "night_pain": "No", "session_done": "Yes, all of it", "pain_session": "0",
+    "pain_morning": "0", "soreness_hours": "A few hours", "tenderness": "No", "swelling": "No",
+    "limp": "No", "hip_groin_pain": "No", "sleep_hours": "8", "calcium_mg": "3",
+    "protein_g": "4", "weight_kg": "Skip", "missed_cycles": "0",
+}  # fmt: skip
+
+
+def question_of(message: BotMessage) -> str | None:
+    """The check-in field a message asks for: its last paragraph is the question."""
+    text = (message.text or "").split("\n\n")[-1]
+    return next((field for phrase, field in PROMPTS if phrase in text), None)
+
+
+async def answer_checkin(user: SandboxUser, first: BotMessage, **answers: str) -> tuple[BotMessage, list[str]]:
+    """Answer check-in questions from `first` on (green unless given; "type:…" is typed);
+    return the bot's reply after the last question and the fields that were asked."""
+    values = {**GREEN, **answers}
+    message, asked = first, []
+    while (field_name := question_of(message)) is not None:
+        asked.append(field_name)
+        value = values[field_name]
+        if value.startswith("type:"):
+            message = await reply(user, value.removeprefix("type:"))
+        else:
+            await user.press(value, message)
+            message = await user.wait_for_message()
+    return message, asked
+
+
+def onboarding_steps(**changes: str) -> list[tuple[str, str]]:
+    """ONBOARDING with some answers replaced, keyed by the default label or text."""
+    return [(kind, changes.get(value, value)) for kind, value in ONBOARDING]

@@ -1,0 +1,154 @@
+"""The runner's daily loop end to end: onboarding, check-ins, scale-back, stop, bad input."""
+
+import asyncio
+
+from tests.e2e.harness import answer_checkin, onboarding_steps, play, reply, tap
+
+
+async def onboard(sandbox, user_id: int, name: str = "Ann", **changes: str):
+    user = sandbox.user(user_id, first_name=name)
+    await reply(user, "/start")
+    ready = await play(user, onboarding_steps(**changes))
+    assert "all set" in ready.text
+    first_question = await user.wait_for_message()
+    return user, first_question
+
+
+async def test_onboarding_ends_with_the_first_prescription(sandbox, bot):
+    ann, question = await onboard(sandbox, 1001)
+    decision, asked = await answer_checkin(ann, question)
+    # first day: nothing about a session yesterday, no soreness question yet
+    assert "session_done" not in asked and "soreness_hours" not in asked
+    assert "W1" in decision.text and "Brisk walk, 10 min" in decision.text
+    assert "Next:" in decision.text and "Protein" in decision.text
+
+
+async def test_green_checkin_next_day_gives_the_next_session(sandbox, bot, clock):
+    ann, question = await onboard(sandbox, 1002)
+    await answer_checkin(ann, question)
+    clock.advance(days=1)
+    question = await reply(ann, "/checkin")
+    decision, asked = await answer_checkin(ann, question)
+    assert "session_done" in asked and "pain_session" in asked and "soreness_hours" in asked
+    assert "moving up to W2" in decision.text and "15 min" in decision.text
+
+
+async def test_soreness_over_a_day_scales_back(sandbox, bot, clock):
+    ben, question = await onboard(sandbox, 1003, "Ben", **{"Walking without pain": "Already doing some run/walk"})
+    first, _ = await answer_checkin(ben, question)
+    assert "RW1" in first.text and "Jog 1 min, walk 5 min" in first.text
+    clock.advance(days=1)
+    decision, _ = await answer_checkin(ben, await reply(ben, "/checkin"), soreness_hours="24 h or more")
+    assert "Scaling back to R1" in decision.text
+    assert "Soreness from the last session lasted 24 hours or more." in decision.text
+
+
+async def test_night_pain_stops_and_offers_the_clinician_button(sandbox, bot, clock):
+    cat, question = await onboard(sandbox, 1004, "Cat")
+    decision, _ = await answer_checkin(cat, question, night_pain="Yes")
+    assert decision.text.startswith("🛑 Stop running today and see your clinician.")
+    assert "Bone pain woke you" in decision.text
+    assert decision.buttons == [["I have seen my clinician"]]
+    await cat.press("I have seen my clinician", decision)
+    thanks = await cat.wait_for_message()
+    assert "restarts one stage below" in thanks.text
+
+
+async def test_typed_answers_work_like_buttons(sandbox, bot):
+    dan, question = await onboard(sandbox, 1005, "Dan")
+    decision, _ = await answer_checkin(
+        dan, question, pain_rest="type:0", night_pain="type:no", sleep_hours="type:7h30",
+        calcium_mg="type:1200 mg", protein_g="type:100 g",
+    )  # fmt: skip
+    assert "Calcium 1200 mg" in decision.text and "Protein 100 g" in decision.text
+    assert "Sleep 7.5 h" in decision.text
+
+
+async def test_invalid_answers_get_a_reprompt_and_the_form_goes_on(sandbox, bot):
+    eve, question = await onboard(sandbox, 1006, "Eve")
+    assert "at rest" in question.text
+    for bad in ("11", "-1", "abc", "😀", "x" * 4096):
+        again = await reply(eve, bad)
+        assert again.text.startswith("⚠️") and "at rest" in again.text, bad
+    await eve.send_photo()
+    again = await eve.wait_for_message()
+    assert "typed answer or a button" in again.text and "at rest" in again.text
+    await eve.send_sticker()
+    again = await eve.wait_for_message()
+    assert "typed answer or a button" in again.text
+    decision, _ = await answer_checkin(eve, again)
+    assert "Today" in decision.text
+
+
+async def test_a_stale_button_is_politely_closed(sandbox, bot):
+    fay, question = await onboard(sandbox, 1007, "Fay")
+    old_data = question.button_data["0"]
+    await fay.press("0", question)
+    await fay.wait_for_message()
+    await fay.press_data(old_data, question)
+    answer = await fay.wait_for_answer()
+    assert "closed" in answer.text
+
+
+async def test_second_checkin_offers_a_correction_and_recomputes(sandbox, bot):
+    gus, question = await onboard(sandbox, 1008, "Gus")
+    await answer_checkin(gus, question)
+    offer = await reply(gus, "/checkin")
+    assert "already checked in today" in offer.text
+    question = await tap(gus, "Correct today's answers")
+    assert "Correcting" in question.text
+    decision, _ = await answer_checkin(gus, question, limp="Yes")
+    assert decision.text.startswith("🛑")
+    today = await reply(gus, "/today")
+    assert today.text.startswith("🛑")
+
+
+async def test_cancel_leaves_the_form(sandbox, bot):
+    hal, question = await onboard(sandbox, 1009, "Hal")
+    bye = await reply(hal, "/cancel")
+    assert "Stopped" in bye.text
+    nothing = await reply(hal, "hello")
+    assert "/help" in nothing.text
+
+
+async def test_two_runners_answering_at_once_never_mix(sandbox, bot):
+    (ivy, q1), (jon, q2) = await asyncio.gather(onboard(sandbox, 1010, "Ivy"), onboard(sandbox, 1011, "Jon"))
+    (d1, _), (d2, _) = await asyncio.gather(
+        answer_checkin(ivy, q1, night_pain="Yes"), answer_checkin(jon, q2, protein_g="6+")
+    )
+    assert d1.text.startswith("🛑") and "Protein 100 g" in d1.text
+    assert not d2.text.startswith("🛑") and "Protein 150 g" in d2.text
+
+
+async def test_the_summary_can_be_corrected(sandbox, bot):
+    liz = sandbox.user(1012, first_name="Liz")
+    await reply(liz, "/start")
+    steps = onboarding_steps()
+    summary = await play(liz, steps[:-1])
+    assert "• Weight: 62 kg" in summary.text
+    which = await tap(liz, "✏️ Change something")
+    weight_q = await tap(liz, "Weight")
+    assert "body weight" in weight_q.text
+    summary = await reply(liz, "137 lb")
+    assert "• Weight: 62.1 kg" in summary.text and "Is everything right?" in summary.text
+    done = await tap(liz, "✅ Looks right")
+    assert "all set" in done.text
+    assert which is not None
+
+
+async def test_not_sure_site_is_treated_as_high_risk(sandbox, bot):
+    mo = sandbox.user(1013, first_name="Mo")
+    await reply(mo, "/start")
+    await tap(mo, "I agree — let's start")
+    diagnosed_q = await tap(mo, "Not sure")
+    assert "ask your clinician which bone" in diagnosed_q.text
+    steps = onboarding_steps(**{"Walking without pain": "Already doing some run/walk"})[2:]
+    ready = await play(mo, steps[:3])  # diagnosed, where now, walking cleared
+    assert "coach or clinician confirms running clearance" in ready.text
+    done = await play(mo, steps[3:])
+    assert "running unlocks only when your coach or clinician confirms" in done.text
+    first_q = await mo.wait_for_message()
+    decision, _ = await answer_checkin(mo, first_q)
+    # a runner cannot clear themself at a high-risk site: walking, not running
+    assert "W6" in decision.text and "Brisk walk, 45 min" in decision.text
+    assert "Running needs clearance from your coach or clinician" in decision.text
