@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Builds examples/scenarios/*.json by driving the engine day by day (session fields follow
 whether yesterday had a loading session)."""
-import datetime as dt, json
+import datetime as dt
+import json
+
 from protocols import Checkin, Day, Event, Profile, decide
 
 GREEN = dict(pain_rest=0, night_pain=False, pain_morning=0, tenderness=False,

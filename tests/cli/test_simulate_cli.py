@@ -1,9 +1,9 @@
 """`stridecoach simulate` on the example scenarios, and its answers to bad input."""
 
 import json
-from datetime import date
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
