@@ -131,7 +131,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("missed_cycles", "Weekly question: how many periods in a row have you missed? "
              "(0 if none; skip if it does not apply.)", _optional(_cycles),
              buttons=(("0", "1", "2", "3+"), (SKIP,)),
-             ask_if=lambda ctx: ctx.answers.get("_weekly") and ctx.answers.get("_female"),
+             ask_if=lambda ctx: ctx.answers.get("_cycles") and ctx.answers.get("_female"),
              show=lambda v: "skipped" if v is None else str(v)),  # fmt: skip
 )
 
@@ -155,7 +155,10 @@ def _facts(db, user_id: int, today: dt.date) -> dict:
         "_date": today.isoformat(),
         "_loaded": loaded,
         "_any_loading": before is not None and before.state.last_loading is not None,
-        "_weekly": not any(c.weight_kg is not None for c in recent),
+        # weekly questions: weight a week after onboarding's, then weekly; cycles from day 1
+        "_weekly": (today - runner.profile.start_date).days >= 7
+        and not any(c.weight_kg is not None for c in recent),
+        "_cycles": not any(c.missed_cycles is not None for c in recent),
         "_female": runner.profile.sex == "female",
     }
     if loaded:

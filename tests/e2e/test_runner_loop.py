@@ -17,8 +17,10 @@ async def onboard(sandbox, user_id: int, name: str = "Ann", **changes: str):
 async def test_onboarding_ends_with_the_first_prescription(sandbox, bot):
     ann, question = await onboard(sandbox, 1001)
     decision, asked = await answer_checkin(ann, question)
-    # first day: nothing about a session yesterday, no soreness question yet
+    # first day: nothing about a session yesterday, no soreness question yet, and no weight
+    # (given at onboarding); missed periods are asked (female runner)
     assert "session_done" not in asked and "soreness_hours" not in asked
+    assert "weight_kg" not in asked and "missed_cycles" in asked
     assert "W1" in decision.text and "Brisk walk, 10 min" in decision.text
     assert "Next:" in decision.text and "Protein" in decision.text
 
@@ -30,6 +32,7 @@ async def test_green_checkin_next_day_gives_the_next_session(sandbox, bot, clock
     question = await reply(ann, "/checkin")
     decision, asked = await answer_checkin(ann, question)
     assert "session_done" in asked and "pain_session" in asked and "soreness_hours" in asked
+    assert "missed_cycles" not in asked  # weekly: answered yesterday
     assert "moving up to W2" in decision.text and "15 min" in decision.text
 
 
