@@ -222,4 +222,11 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     await chat.send(render.decision_text(decision), decision_keyboard(decision, self_resume))
 
 
-FORM = register(Form("checkin", QUESTIONS, finish))
+def expired(ctx: FormContext) -> str | None:
+    """A check-in begun on an earlier local day is not finished today."""
+    if ctx.answers.get("_date") != ctx.today.isoformat():
+        return "That check-in was for an earlier day, so I set it aside. Send /checkin for today's."
+    return None
+
+
+FORM = register(Form("checkin", QUESTIONS, finish, expired))

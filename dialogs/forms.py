@@ -55,6 +55,8 @@ class Form:
     name: str
     questions: tuple[Question, ...]
     finish: Finish  # called with the context, the `Chat` and the `Store`
+    # an open draft that no longer makes sense (e.g. a check-in begun on an earlier day)
+    expired: Callable[[FormContext], str | None] | None = None  # → why, shown to the user
 
     def question(self, qid: str) -> Question:
         for q in self.questions:

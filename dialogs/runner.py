@@ -20,6 +20,7 @@ CLOSED = "That question is closed — please answer the latest one."
 NEED_TEXT = "I need a typed answer or a button here."
 RETURN_TO = "_return_to"
 END = "__end__"  # a `goto` target that finishes the form at once
+EXPIRED = "expired"  # `current()` dropped an expired draft and told the user
 
 
 def register(form: Form) -> Form:
@@ -67,11 +68,21 @@ async def start(store: Store, chat: Chat, form: Form, ctx: FormContext,
     await ask(store, chat, form, first, ctx, note)
 
 
-async def current(store: Store, user_id: int) -> tuple[Draft, Form] | None:
+async def current(store: Store, user_id: int, chat: Chat | None = None,
+                  base: FormContext | None = None) -> tuple[Draft, Form] | str | None:  # fmt: skip
+    """The open form and its draft; an expired one is dropped (and the user told why)."""
     draft = await store.run(load_draft, user_id)
     if draft is None or draft.form not in FORMS or draft.question is None:
         return None
-    return draft, FORMS[draft.form]
+    form = FORMS[draft.form]
+    if form.expired is not None and base is not None:
+        why = form.expired(_context(base, dict(draft.answers)))
+        if why:
+            await store.run(clear_draft, user_id)
+            if chat is not None:
+                await chat.send(why)
+            return EXPIRED
+    return draft, form
 
 
 def _context(base: FormContext, answers: dict[str, Any]) -> FormContext:
@@ -80,9 +91,9 @@ def _context(base: FormContext, answers: dict[str, Any]) -> FormContext:
 
 async def answer_text(store: Store, chat: Chat, base: FormContext, text: str) -> bool:
     """A typed answer to the open form; False when no form is open."""
-    found = await current(store, base.user_id)
-    if found is None:
-        return False
+    found = await current(store, base.user_id, chat, base)
+    if found is None or found == EXPIRED:
+        return found == EXPIRED
     draft, form = found
     ctx = _context(base, dict(draft.answers))
     if draft.message_id is None:
@@ -101,7 +112,9 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str) 
         index = int(raw_index)
     except ValueError:
         return "That button no longer works."
-    found = await current(store, base.user_id)
+    found = await current(store, base.user_id, chat, base)
+    if found == EXPIRED:
+        return None
     if found is None or found[0].form != form_name or found[0].question != qid:
         return CLOSED
     draft, form = found
@@ -115,9 +128,9 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str) 
 
 async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
     """A sticker, photo, voice … while a form is open: re-ask with what is valid."""
-    found = await current(store, base.user_id)
-    if found is None:
-        return False
+    found = await current(store, base.user_id, chat, base)
+    if found is None or found == EXPIRED:
+        return found == EXPIRED
     draft, form = found
     ctx = _context(base, dict(draft.answers))
     await ask(store, chat, form, form.question(draft.question), ctx, NEED_TEXT)
@@ -126,9 +139,9 @@ async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
 
 async def reask(store: Store, chat: Chat, base: FormContext, note: str) -> bool:
     """Show the open form's current question again (e.g. after /start mid-form)."""
-    found = await current(store, base.user_id)
-    if found is None:
-        return False
+    found = await current(store, base.user_id, chat, base)
+    if found is None or found == EXPIRED:
+        return found == EXPIRED
     draft, form = found
     ctx = _context(base, dict(draft.answers))
     await ask(store, chat, form, form.question(draft.question), ctx, note)

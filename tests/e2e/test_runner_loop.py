@@ -155,3 +155,17 @@ async def test_not_sure_site_is_treated_as_high_risk(sandbox, bot):
     # a runner cannot clear themself at a high-risk site: walking, not running
     assert "W6" in decision.text and "Brisk walk, 45 min" in decision.text
     assert "Running needs clearance from your coach or clinician" in decision.text
+
+
+async def test_a_checkin_left_open_overnight_is_set_aside(sandbox, bot, clock):
+    ned, question = await onboard(sandbox, 1014, "Ned")
+    await answer_checkin(ned, question)
+    clock.advance(days=1)
+    question = await reply(ned, "/checkin")
+    await ned.press("0", question)
+    await ned.wait_for_message()
+    clock.advance(days=1)
+    aside = await reply(ned, "No")
+    assert "earlier day" in aside.text
+    fresh = await reply(ned, "/checkin")
+    assert "at rest or walking around" in fresh.text
