@@ -77,13 +77,15 @@ def decide(
         raise ValueError(f"check-in {today} is not after the last one ({prev.date})")
     state = prev.decision.state if prev else initial_state(profile, today)
     s = dict(state.__dict__)
+    events = sorted(events, key=lambda e: e.date)
     profile = _apply_events(profile, s, events, today)
     gap = (today - prev.date).days - 1 if prev else 0
     session_applies = prev is not None and gap == 0 and prev.decision.session.loading
+    missed = gap - _paused_days(s, events, prev.date, today) if prev else 0
     weight = _record_reports(s, checkin)
     _judge_pending(s, checkin, session_applies)
     zero_week = _roll_weeks(profile, s, prev, today)
-    ctx = Context(profile, checkin, SimpleNamespace(**s), history, session_applies, gap)
+    ctx = Context(profile, checkin, SimpleNamespace(**s), history, session_applies, missed)
     stage_before = s["stage"]
     if s["stopped_at"] is not None:
         day = _while_stopped(profile, s, ctx)
@@ -147,6 +149,22 @@ def _apply_events(profile: Profile, s: dict, events: Iterable[Event], today: dt.
             update={"walking_cleared": s["walking_cleared"], "running_cleared": s["running_cleared"]}
         )
     return profile
+
+
+def _paused_days(s: dict, events: list[Event], prev: dt.date, today: dt.date) -> int:
+    """Days without a check-in since `prev` that fell inside a pause: never missed (SB4)."""
+    spans, start = [], s["paused_from"]
+    for event in events:
+        if event.type == "pause" and start is None:
+            start = event.date
+        elif event.type == "unpause" and start is not None:
+            spans.append((start, event.date))
+            start = None
+    s["paused_from"] = start
+    if start is not None:
+        spans.append((start, today))
+    days = (prev + DAY * k for k in range(1, (today - prev).days))
+    return sum(1 for d in days if any(a <= d < b for a, b in spans))
 
 
 def _record_reports(s: dict, checkin: Checkin) -> float:

@@ -36,7 +36,7 @@ ALLOWED: dict[str, str] = {
     "previous_bsi_count_2y": "a whole number 0–20",
     "run_days": "weekdays: " + ", ".join(WEEKDAYS),
     "strength_days": "weekdays: " + ", ".join(WEEKDAYS),
-    "type": "walking_cleared, running_cleared, resume or hold",
+    "type": "walking_cleared, running_cleared, resume, hold, pause or unpause",
     "date": "a date as YYYY-MM-DD",
     "start_date": "a date as YYYY-MM-DD",
 }
@@ -126,7 +126,8 @@ class Event(BaseModel):
     model_config = _STRICT
 
     date: dt.date
-    type: Literal["walking_cleared", "running_cleared", "resume", "hold"]
+    # pause/unpause: the runner's /pause and /resume; days in between never count as missed
+    type: Literal["walking_cleared", "running_cleared", "resume", "hold", "pause", "unpause"]
 
 
 class Session(BaseModel):
@@ -175,6 +176,7 @@ class EngineState(BaseModel):
     clamped_from: Stage | None = None  # wanted start stage, held at W6 until cleared (H7)
     resume_pending: bool = False
     coach_hold: bool = False
+    paused_from: dt.date | None = None  # the runner paused reminders on this day
     walking_cleared: bool = False
     running_cleared: bool = False
     c1_started: dt.date | None = None

@@ -1035,3 +1035,16 @@ def test_b_four_days_off_does_not_leave_b():
     d = last(profile(start_stage="B"), [green(0), green(5)])
     assert d.stage == "B"
     assert "SB4" not in d.rules
+
+
+def test_sb4_does_not_count_days_paused_by_the_runner():
+    """Issue 4: while the runner has paused (/pause … /resume) nothing counts as missed."""
+    prof = profile(start_stage="RW3")
+    checkins = [green(0), green(1), green(12), green(13)]
+    paused = run(prof, checkins, [event(2, "pause"), event(12, "unpause")])
+    assert "SB4" not in paused[2].rules and paused[2].stage == "RW3"
+    partly = run(prof, checkins, [event(2, "pause"), event(6, "unpause")])
+    # days 2–5 paused; 6–11 (6 days) missed → one stage down
+    assert "SB4" in partly[2].rules and partly[2].stage == "RW2"
+    not_paused = run(prof, checkins)
+    assert not_paused[2].stage == "RW1"  # 10 days missed → two stages
