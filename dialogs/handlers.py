@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -13,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from dialogs import checkin, onboarding, render, runner, texts
+from dialogs import checkin, onboarding, render, runner, settings, texts
 from dialogs.chat import Chat
 from dialogs.forms import FormContext
 from protocols import Event
@@ -23,6 +24,8 @@ from storage import (
     decision_on,
     get_runner,
     set_active,
+    set_paused,
+    set_snoozed_until,
     upsert_runner,
 )
 
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     ("checkin", "Morning check-in, then today's session"),
     ("today", "Today's session again"),
+    ("settings", "Reminder time, time zone, strength days"),
+    ("pause", "Pause all reminders"),
+    ("resume", "Turn reminders back on"),
     ("start", "Set up, or welcome back"),
     ("help", "What I can do"),
     ("privacy", "What I store and who sees it"),
@@ -132,6 +138,60 @@ async def cancel_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await chat.send("Stopped. Nothing from those answers was used — send /checkin to start again.")
 
 
+async def _onboarded(store: Store, chat: Chat, user_id: int):
+    row = await store.run(get_runner, user_id)
+    if row is None or row.profile is None:
+        await chat.send(texts.NOT_ONBOARDED)
+        return None
+    return row
+
+
+async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings: check-in time, zone, strength days, nudge."""
+    store, chat, base = await _base(update, context)
+    if await runner.reask(store, chat, base, MID_FORM):
+        return
+    row = await _onboarded(store, chat, base.user_id)
+    if row is not None:
+        base.answers = settings.current_answers(row)
+        await runner.start(store, chat, settings.FORM, base)
+
+
+async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pause: no reminders, and nothing counts as missed, until /resume."""
+    store, chat, base = await _base(update, context)
+    row = await _onboarded(store, chat, base.user_id)
+    if row is None:
+        return
+    if row.paused:
+        await chat.send("Reminders are already paused. /resume turns them back on.")
+        return
+    await store.run(_set_pause, base.user_id, True, base.today)
+    await chat.send(
+        "Reminders paused. While paused, days without a check-in do not count as missed. "
+        "/resume turns them back on."
+    )
+
+
+async def resume_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/resume: reminders on again."""
+    store, chat, base = await _base(update, context)
+    row = await _onboarded(store, chat, base.user_id)
+    if row is None:
+        return
+    if not row.paused:
+        await chat.send(f"Reminders are on: every morning at {row.checkin_time}. /pause stops them.")
+        return
+    await store.run(_set_pause, base.user_id, False, base.today)
+    await chat.send(f"Welcome back! Reminders are on again at {row.checkin_time}. /checkin any time.")
+
+
+def _set_pause(db, user_id: int, paused: bool, today: dt.date) -> None:
+    with db.atomic():
+        set_paused(db, user_id, paused)
+        add_event(db, user_id, Event(date=today, type="pause" if paused else "unpause"), user_id)
+
+
 async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other command."""
     store, chat, base = await _base(update, context)
@@ -167,6 +227,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         await checkin.begin(store, chat, base.user_id, base.first_name, base.now, correcting=True)
         return
+    elif data == "checkin:start":
+        await query.answer()
+        if not await runner.reask(store, chat, base, MID_FORM):
+            await checkin.begin(store, chat, base.user_id, base.first_name, base.now)
+        return
+    elif data.startswith("snooze:"):
+        toast = await _snooze(store, base, data)
     elif data == "checkin:today":
         await query.answer()
         await _show_today(store, chat, base)
@@ -176,6 +243,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         toast = "That button no longer works."
     await query.answer(toast)
+
+
+async def _snooze(store: Store, base: FormContext, data: str) -> str:
+    try:
+        hours = int(data.split(":", 1)[1])
+    except ValueError:
+        return "That button no longer works."
+    if hours not in (1, 3):
+        return "That button no longer works."
+    if await store.run(decision_on, base.user_id, base.today) is not None:
+        return "You have already checked in today — nothing to snooze."
+    row = await store.run(get_runner, base.user_id)
+    until = base.now + dt.timedelta(hours=hours)
+    await store.run(set_snoozed_until, base.user_id, until)
+    local = until.astimezone(ZoneInfo(row.tz))
+    return f"OK — I'll remind you again at {local:%H:%M}."
 
 
 async def _resume_self(store: Store, chat: Chat, base: FormContext) -> str | None:
@@ -206,7 +289,8 @@ def install(app: Application) -> None:
     """Register every handler of the runner's dialogs on a PTB application."""
     private = filters.ChatType.PRIVATE
     for name, handler in (("start", start_cmd), ("checkin", checkin_cmd), ("today", today_cmd),
-                          ("help", help_cmd), ("privacy", privacy_cmd), ("cancel", cancel_cmd)):  # fmt: skip
+                          ("help", help_cmd), ("privacy", privacy_cmd), ("cancel", cancel_cmd),
+                          ("settings", settings_cmd), ("pause", pause_cmd), ("resume", resume_cmd)):  # fmt: skip
         app.add_handler(CommandHandler(name, handler, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_cmd))
     app.add_handler(MessageHandler(private & filters.TEXT, text_msg))

@@ -21,6 +21,9 @@ NOT_ONBOARDED = "Let's set you up first: send /start."
 HELP = """What I can do:
 /checkin — the morning check-in (about a minute), then today's session
 /today — today's session again
+/settings — reminder time, time zone, strength days, nudge
+/pause — pause all reminders (days paused never count as missed)
+/resume — reminders back on
 /start — set up, or welcome back
 /help — this list
 /privacy — what I store and who can see it

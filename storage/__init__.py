@@ -55,10 +55,12 @@ from storage.privacy import delete_runner, export_runner
 from storage.reminders import claim_reminder, prune_reminder_log, reminder_sent
 from storage.runners import (
     RunnerRow,
+    Schedule,
     check_tz,
     get_runner,
     list_runners,
     reminder_candidates,
+    reminder_schedules,
     set_active,
     set_checkin_time,
     set_nudge_hours,
@@ -77,6 +79,7 @@ __all__ = [
     "Draft",
     "OutboxMessage",
     "RunnerRow",
+    "Schedule",
     "Store",
     "add_alert",
     "add_event",
@@ -122,6 +125,7 @@ __all__ = [
     "parse_utc",
     "prune_reminder_log",
     "reminder_candidates",
+    "reminder_schedules",
     "reminder_sent",
     "requeue_stuck_sending",
     "rotate_invite_code",

@@ -107,6 +107,32 @@ def reminder_candidates(db: Database) -> list[RunnerRow]:
     return [runner_from_row(r) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """What the reminder tick needs of a runner, without parsing the whole profile."""
+
+    user_id: int
+    chat_id: int
+    tz: str
+    checkin_time: str
+    nudge_hours: int | None
+    strength_days: tuple[str, ...]
+    snoozed_until: dt.datetime | None
+
+
+def reminder_schedules(db: Database) -> list[Schedule]:
+    """Schedules of the runners who get reminders: onboarded, active, not paused."""
+    rows = db.execute(
+        """SELECT user_id, chat_id, tz, checkin_time, nudge_hours, strength_days, snoozed_until
+           FROM runners WHERE active = 1 AND paused = 0 AND profile IS NOT NULL"""
+    ).fetchall()
+    return [
+        Schedule(uid, chat, tz, at, nudge, tuple(json.loads(days)) if days else (),
+                 parse_utc(snoozed))  # fmt: skip
+        for uid, chat, tz, at, nudge, days, snoozed in rows
+    ]
+
+
 def update_profile(db: Database, user_id: int, profile: Profile) -> None:
     """Store the profile (onboarding done, or a clearance/setting changed it)."""
     now = utc_iso()

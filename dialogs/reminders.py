@@ -1,0 +1,140 @@
+"""Reminders as rows (DESIGN.md decision 3): who is due, in their own zone, exactly once.
+
+`tick(db, now)` runs once a minute on the database thread. For each runner it works out the
+due moments of today's (and yesterday's, for late hours) reminders from their local wall
+time, and for each one due within the grace window it claims the `(runner, kind, local
+date)` key and queues the message in the outbox in one transaction: a reminder is never
+claimed without its message, nor queued twice. A reminder more than the grace window late
+(after downtime) is skipped rather than sent at night.
+
+Wall times that do not exist (the spring DST gap) fall one hour later; wall times that occur
+twice (autumn) use the first occurrence — and the unique key makes either happen once.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from dialogs.summary import weekly_summary
+from protocols.codes import WEEKDAYS
+from protocols.ladder import strength_exercises
+from storage import (
+    Schedule,
+    claim_reminder,
+    decision_on,
+    enqueue,
+    get_runner,
+    history,
+    latest_decision,
+    reminder_schedules,
+    set_snoozed_until,
+)
+
+GRACE = dt.timedelta(hours=2)
+SUMMARY_AT = dt.time(18, 0)  # Sunday evening, the runner's time
+SUNDAY = 6
+CHECKIN_KEYBOARD = [[["Check in now", "checkin:start"]], [["Snooze 1 h", "snooze:1"], ["Snooze 3 h", "snooze:3"]]]
+PRIORITY = {"checkin": 1, "nudge": 1, "snooze": 1, "strength": 0, "summary": 0}
+
+
+def due_utc(day: dt.date, at: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """The UTC moment of a local wall time on a local date (fold=0 for gaps and overlaps)."""
+    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
+
+
+def _clock(hhmm: str) -> dt.time:
+    hour, minute = hhmm.split(":")
+    return dt.time(int(hour), int(minute))
+
+
+def due_moments(schedule: Schedule, day: dt.date) -> list[tuple[str, dt.datetime]]:
+    """Every reminder of a local date with its UTC due moment."""
+    zone = ZoneInfo(schedule.tz)
+    checkin_at = due_utc(day, _clock(schedule.checkin_time), zone)
+    moments = [("checkin", checkin_at)]
+    if schedule.nudge_hours:
+        moments.append(("nudge", checkin_at + dt.timedelta(hours=schedule.nudge_hours)))
+    if WEEKDAYS[day.weekday()] in schedule.strength_days:
+        moments.append(("strength", checkin_at))
+    if day.weekday() == SUNDAY:
+        moments.append(("summary", due_utc(day, SUMMARY_AT, zone)))
+    return moments
+
+
+def tick(db, now: dt.datetime, grace: dt.timedelta = GRACE) -> int:
+    """Queue every reminder due now (within `grace`); returns how many messages were queued."""
+    queued = 0
+    for schedule in reminder_schedules(db):
+        queued += _runner_tick(db, schedule, now, grace)
+    return queued
+
+
+def _runner_tick(db, schedule: Schedule, now: dt.datetime, grace: dt.timedelta) -> int:
+    today = now.astimezone(ZoneInfo(schedule.tz)).date()
+    queued = 0
+    for day in (today - dt.timedelta(days=1), today):
+        due = [kind for kind, at in due_moments(schedule, day) if at <= now < at + grace]
+        if due:
+            queued += _send_due(db, schedule, day, due)
+    if schedule.snoozed_until is not None and schedule.snoozed_until <= now:
+        with db.atomic():
+            set_snoozed_until(db, schedule.user_id, None)
+            if decision_on(db, schedule.user_id, today) is None:
+                queued += _queue(db, schedule, "snooze", today, checkin_text(first=False))
+    return queued
+
+
+def _send_due(db, schedule: Schedule, day: dt.date, due: list[str]) -> int:
+    checked_in = decision_on(db, schedule.user_id, day) is not None
+    latest = latest_decision(db, schedule.user_id)
+    stopped = latest is not None and latest.action == "stop"
+    queued = 0
+    strength = None
+    if "strength" in due and not stopped:
+        stage = latest.stage if latest else get_runner(db, schedule.user_id).profile.start_stage
+        strength = strength_exercises(stage)
+    with db.atomic():
+        if "checkin" in due and not checked_in and claim_reminder(db, schedule.user_id, "checkin", day):
+            text = checkin_text(first=True, strength=strength)
+            if strength is not None:
+                claim_reminder(db, schedule.user_id, "strength", day)  # said in the same message
+                strength = None
+            queued += _queue(db, schedule, "checkin", day, text)
+        if "nudge" in due and not checked_in and claim_reminder(db, schedule.user_id, "nudge", day):
+            queued += _queue(db, schedule, "nudge", day, checkin_text(first=False))
+        if strength is not None and claim_reminder(db, schedule.user_id, "strength", day):
+            queued += _queue(db, schedule, "strength", day, strength_text(strength), keyboard=None)
+        if "summary" in due and claim_reminder(db, schedule.user_id, "summary", day):
+            runner = get_runner(db, schedule.user_id)
+            days = history(db, schedule.user_id, limit=14)
+            text = weekly_summary(runner.profile, days, day)
+            queued += _queue(db, schedule, "summary", day, text, keyboard=None)
+    return queued
+
+
+def _queue(db, schedule: Schedule, kind: str, day: dt.date, text: str,
+           keyboard=CHECKIN_KEYBOARD) -> int:  # fmt: skip
+    key = f"{kind}:{schedule.user_id}:{day.isoformat()}"
+    if kind == "snooze":
+        key = None  # a runner may snooze more than once a day
+    payload = {"text": text, "keyboard": keyboard}
+    row = enqueue(db, schedule.chat_id, kind, payload, key, runner_id=schedule.user_id,
+                  priority=PRIORITY[kind])  # fmt: skip
+    return 1 if row is not None else 0
+
+
+def checkin_text(first: bool, strength: tuple[str, ...] | None = None) -> str:
+    text = (
+        "Good morning! Time for your one-minute check-in."
+        if first
+        else "A gentle reminder: today's check-in is still open — it takes about a minute."
+    )
+    if strength:
+        text += "\n\nIt is also a strength day: " + ", ".join(strength) + "."
+    return text
+
+
+def strength_text(exercises: tuple[str, ...]) -> str:
+    return (
+        "Strength day today (about 30 min): " + ", ".join(exercises) + ". Do it only if "
+        "today's plan allows — your check-in reply says so."
+    )
