@@ -1,6 +1,7 @@
 """A private chat as the dialogs see it: send, edit and answer buttons through PTB's Bot."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -24,6 +25,7 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 class Chat:
     bot: Bot
     chat_id: int
+    wake: Callable[[], None] | None = None  # tells the outbox sender new rows are queued
 
     async def send(self, text: str, keyboard: Keyboard | None = None, *, html: bool = False) -> int:
         message = await self.bot.send_message(

@@ -4,6 +4,7 @@ import datetime as dt
 import zoneinfo
 
 from dialogs import render
+from dialogs.alerts import raise_alerts
 from dialogs.chat import Chat
 from dialogs.forms import Form, FormContext, Question, show_yes_no
 from dialogs.parsing import (
@@ -23,7 +24,6 @@ from storage import (
     Store,
     checkins_between,
     clear_draft,
-    coaches_of,
     decision_on,
     events_between,
     get_runner,
@@ -192,11 +192,12 @@ def checkin_from(answers: dict) -> Checkin:
     return Checkin(date=answers["_date"], **values)
 
 
-def decide_and_save(db, user_id: int, checkin: Checkin) -> tuple[Decision, bool]:
-    """Run the engine on today's answers and store both with the draft cleared, atomically.
+def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime) -> tuple[Decision, bool, int]:
+    """Run the engine on today's answers; store the check-in, the decision and the coach
+    alerts, with the draft cleared, in one transaction.
 
-    Returns the decision and whether the runner can resume a stop themself (a low-risk site
-    with no coach linked, DESIGN.md commands).
+    Returns the decision, whether the runner may resume a stop themself (a low-risk site
+    with no coach linked, DESIGN.md commands), and how many coaches were told.
     """
     runner = get_runner(db, user_id)
     days = [Day(c, d) for c, d in history(db, user_id, limit=HISTORY_DAYS) if c.date < checkin.date]
@@ -205,9 +206,26 @@ def decide_and_save(db, user_id: int, checkin: Checkin) -> tuple[Decision, bool]
     decision = decide(runner.profile, days, checkin, events)
     with db.atomic():
         save_checkin_and_decision(db, user_id, checkin, decision)
+        told = raise_alerts(db, runner, checkin, decision, now)
         clear_draft(db, user_id)
-    self_resume = runner.profile.site not in HIGH_RISK_SITES and not coaches_of(db, user_id)
-    return decision, self_resume
+    self_resume = runner.profile.site not in HIGH_RISK_SITES and not told
+    return decision, self_resume, told
+
+
+def event_date(db, runner_id: int, now: dt.datetime) -> dt.date:
+    """The date an event of `now` takes: the runner's today, or tomorrow once today's check-in
+    is decided — so the engine applies it before the next decision (§7 Timing), never lost."""
+    runner = get_runner(db, runner_id)
+    today = local_today(now, runner.tz)
+    if decision_on(db, runner_id, today) is not None:
+        return today + dt.timedelta(days=1)
+    return today
+
+
+def notify_outbox(chat: Chat) -> None:
+    """Wake the outbox sender so an alert goes out now, not at its next poll."""
+    if chat.wake is not None:
+        chat.wake()
 
 
 def decision_keyboard(decision: Decision, self_resume: bool):
@@ -218,8 +236,11 @@ def decision_keyboard(decision: Decision, self_resume: bool):
 
 async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     checkin = checkin_from(ctx.answers)
-    decision, self_resume = await store.run(decide_and_save, ctx.user_id, checkin)
-    await chat.send(render.decision_text(decision), decision_keyboard(decision, self_resume))
+    decision, self_resume, told = await store.run(decide_and_save, ctx.user_id, checkin, ctx.now)
+    await chat.send(render.decision_text(decision, coaches_told=told),
+                    decision_keyboard(decision, self_resume))  # fmt: skip
+    if told and (decision.alert or decision.reviews):
+        notify_outbox(chat)
 
 
 def expired(ctx: FormContext) -> str | None:

@@ -23,6 +23,7 @@ from storage import (
     add_event,
     decision_on,
     get_runner,
+    latest_decision,
     set_active,
     set_paused,
     set_snoozed_until,
@@ -166,7 +167,7 @@ async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if row.paused:
         await chat.send("Reminders are already paused. /resume turns them back on.")
         return
-    await store.run(_set_pause, base.user_id, True, base.today)
+    await store.run(_set_pause, base.user_id, True, base.now)
     await chat.send(
         "Reminders paused. While paused, days without a check-in do not count as missed. "
         "/resume turns them back on."
@@ -182,14 +183,15 @@ async def resume_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not row.paused:
         await chat.send(f"Reminders are on: every morning at {row.checkin_time}. /pause stops them.")
         return
-    await store.run(_set_pause, base.user_id, False, base.today)
+    await store.run(_set_pause, base.user_id, False, base.now)
     await chat.send(f"Welcome back! Reminders are on again at {row.checkin_time}. /checkin any time.")
 
 
-def _set_pause(db, user_id: int, paused: bool, today: dt.date) -> None:
+def _set_pause(db, user_id: int, paused: bool, now: dt.datetime) -> None:
     with db.atomic():
         set_paused(db, user_id, paused)
-        add_event(db, user_id, Event(date=today, type="pause" if paused else "unpause"), user_id)
+        day = checkin.event_date(db, user_id, now)
+        add_event(db, user_id, Event(date=day, type="pause" if paused else "unpause"), user_id)
 
 
 async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -264,15 +266,19 @@ async def _snooze(store: Store, base: FormContext, data: str) -> str:
 async def _resume_self(store: Store, chat: Chat, base: FormContext) -> str | None:
     """The runner confirms a clinician visit (low-risk site, no coach): a resume event."""
     row = await store.run(get_runner, base.user_id)
-    latest = await store.run(decision_on, base.user_id, base.today)
+    latest = await store.run(latest_decision, base.user_id)
     if row is None or latest is None or latest.action != "stop":
         return "That button no longer works."
-    await store.run(add_event, base.user_id, Event(date=base.today, type="resume"), base.user_id)
+    await store.run(_add_event, base.user_id, "resume", base.now)
     await chat.send(
         "Thank you. Your plan restarts one stage below at your next check-in, once that "
         "check-in is fully clear. If anything hurts, stay with rest and your clinician's advice."
     )
     return None
+
+
+def _add_event(db, user_id: int, kind: str, now: dt.datetime) -> None:
+    add_event(db, user_id, Event(date=checkin.event_date(db, user_id, now), type=kind), user_id)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -30,6 +30,8 @@ PAUSED_NOTE = (
     "your coach, or by you after seeing your clinician if no coach is linked."
 )
 
+REMINDERS_PAUSED = "Reminders are paused (/resume turns them back on); check in whenever you train."
+
 
 def day_label(d: dt.date) -> str:
     """'Tue 3 Mar' (English names, whatever the server's locale)."""
@@ -127,7 +129,7 @@ def day_line(d: dt.date, decision: Decision | None, today: dt.date, checked_in: 
     if decision.action == "advance":
         line += " ⬆ new stage"
     elif decision.action == "regress" and decision.stage_before != decision.stage:
-        line += " (restart one stage lower)"
+        line += " ⬇ one stage down"
     return line
 
 
@@ -158,7 +160,12 @@ def plan_text(
     tz_name: str,
     events: Iterable[Event] = (),
 ) -> str:
-    """The next 7 days from `today` (the runner's local date in `tz_name`), one line a day."""
+    """The next 7 days from `today` (the runner's local date in `tz_name`), one line a day.
+
+    `days` is the stored history, oldest first (`storage.history` pairs as `Day`s); `events`
+    are the coach and runner events the engine has not seen yet — the ones the check-in
+    handler would pass with the next check-in (dated after the last check-in).
+    """
     days = sorted(days, key=lambda x: x.date)
     real = {x.date: x.decision for x in days}
     last = days[-1].date if days else None
@@ -175,6 +182,8 @@ def plan_text(
     lines = [header]
     if paused:
         lines.append(PAUSED_NOTE)
+    if first is not None and getattr(first.state, "paused_from", None) is not None:
+        lines.append(REMINDERS_PAUSED)
     lines.append("")
     lines += [day_line(d, by_date.get(d), today, checked_in) for d in window]
     lines.append("")

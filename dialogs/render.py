@@ -12,14 +12,23 @@ def session_line(decision: Decision) -> str:
     return f"Today ({s.minutes} min): {s.text}"
 
 
-def decision_text(decision: Decision, *, coach_told: bool = False) -> str:
+NO_COACH = (
+    "Please contact your clinician today. If you work with a coach, they can get these "
+    "alerts too: ask them to send /coach to this bot and share their code with you."
+)
+
+
+def decision_text(decision: Decision, *, coaches_told: int | None = None) -> str:
+    """The reply to a check-in; `coaches_told` is None when showing a stored decision again."""
     parts: list[str] = []
     if decision.action == "stop":
         parts.append(STOP_FIRST)
-        parts.append(
-            "Your coach has been told." if coach_told else
-            "Please contact your clinician today."
-        )  # fmt: skip
+        if coaches_told:
+            parts.append("Your coach has been told." if coaches_told == 1 else "Your coaches have been told.")
+        elif coaches_told == 0 and decision.alert:
+            parts.append(NO_COACH)
+        else:
+            parts.append("Please stay with rest and follow your clinician's advice.")
     else:
         parts.append(decision.headline)
     parts.append(session_line(decision))

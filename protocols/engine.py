@@ -116,7 +116,7 @@ def decide(
         reviews=due,
         alert=action == "stop" and any(r.startswith("RF") for r in fired),
         headline=headline(action, s["stage"], not session.loading),
-        next_step=next_step(profile, s, action),
+        next_step=next_step(profile, s, today),
         nutrition=feedback(profile, checkin, weight),
         protocol_version=PROTOCOL_VERSION,
         state=trusted(EngineState, s),

@@ -69,7 +69,7 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def next_step(profile: Profile, s: dict, action: str) -> str:
+def next_step(profile: Profile, s: dict, day: dt.date) -> str:
     """What has to happen to reach the next stage, in plain words (§6)."""
     stage = s["stage"]
     if s["stopped_at"] is not None:
@@ -98,10 +98,17 @@ def next_step(profile: Profile, s: dict, action: str) -> str:
         )
     target = next_stage(stage, profile.has_alterg)
     needed = LADDER[stage].clean_needed(profile.site in HIGH_RISK_SITES)
-    left = max(needed - s["clean_count"], 0)
+    # a session still being judged (today's, or the last one before a rest day) counts
+    in_flight = s["pending"] is not None and (s["pending_clean"] or not s["pending_reported"])
+    left = needed - s["clean_count"] - int(in_flight)
+    which = "today's session" if s["pending"] == day else "your last session"
     if stage == "R1":
         step = f"A pain-free pass of the readiness tests, then {target}."
-    elif left:
+    elif in_flight and left > 0:
+        step = f"Counting {which}: {plural(left, 'more clean session')} at {stage}, then {target}."
+    elif in_flight:
+        step = f"If {which} stays clean, you move up to {target} on the next loading day."
+    elif left > 0:
         step = f"{plural(left, 'more clean session')} at {stage}, then {target}."
     else:
         step = f"Next loading day you move up to {target} if all stays clear."

@@ -32,6 +32,7 @@ from storage.coaches import (
     list_coaches,
     new_invite_code,
     rotate_invite_code,
+    set_coach_tz,
     unlink_coach,
     upsert_coach,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "save_draft",
     "schema_version",
     "set_active",
+    "set_coach_tz",
     "set_checkin_time",
     "set_nudge_hours",
     "set_paused",

@@ -49,12 +49,13 @@ def add_alert(
     kind: AlertKind,
     rules: tuple[str, ...] | list[str],
     reason: str,
+    at: dt.datetime | None = None,
 ) -> int:
-    """Record an alert about the runner for the coach; its id."""
+    """Record an alert about the runner for the coach; its id. `at` defaults to now."""
     cur = db.execute(
         """INSERT INTO alerts (runner_id, coach_id, kind, rules, reason, created_at)
            VALUES (?, ?, ?, ?, ?, ?)""",
-        [runner_id, coach_id, kind, json.dumps(list(rules)), reason, utc_iso()],
+        [runner_id, coach_id, kind, json.dumps(list(rules)), reason, utc_iso(at)],
     )
     return cur.lastrowid
 

@@ -52,6 +52,14 @@ def get_coach(db: Database, user_id: int) -> CoachRow | None:
     return CoachRow(**rows[0]) if rows else None
 
 
+def set_coach_tz(db: Database, coach_id: int, tz: str) -> None:
+    """The coach's own zone, for the Monday digest."""
+    check_tz(tz)
+    cur = db.execute("UPDATE coaches SET tz = ? WHERE user_id = ?", [tz, coach_id])
+    if cur.rowcount != 1:
+        raise LookupError(f"no coach {coach_id}")
+
+
 def coach_by_invite(db: Database, code: str) -> CoachRow | None:
     rows = list(db.query("SELECT * FROM coaches WHERE invite_code = ?", [code]))
     return CoachRow(**rows[0]) if rows else None
