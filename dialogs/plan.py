@@ -137,11 +137,10 @@ def first_advance(decisions: Sequence[Decision]) -> Decision | None:
     return next((x for x in decisions if x.action == "advance"), None)
 
 
-def next_text(latest: Decision | None, predicted: list[Decision]) -> str:
-    """What must happen to reach the next stage (Decision.next_step), and when, if all stays clear."""
-    base = latest
-    if base is None or (predicted and predicted[0].action in ("regress", "stop")):
-        base = predicted[0] if predicted else latest
+def next_text(latest: Decision | None, predicted: list[Decision], checked_in: bool) -> str:
+    """What must happen to reach the next stage (Decision.next_step), and when, if all stays
+    clear. Before today's check-in, today's forecast speaks for today ("today's session")."""
+    base = latest if checked_in or not predicted else predicted[0]
     if base is None:
         return ""
     text = f"Next: {base.next_step}"
@@ -187,7 +186,7 @@ def plan_text(
     lines.append("")
     lines += [day_line(d, by_date.get(d), today, checked_in) for d in window]
     lines.append("")
-    nxt = next_text(latest, predicted)
+    nxt = next_text(latest, predicted, checked_in)
     if nxt:
         lines.append(nxt)
     if not paused:

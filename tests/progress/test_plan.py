@@ -41,7 +41,8 @@ def test_walk_stage_walks_every_day_with_strength_on_strength_days():
     assert "Thu 5 Mar — W2 brisk walk, 15 min + strength" in lines[2]  # 3 clean walks at W1
     assert lines[2].endswith("⬆ new stage")
     assert (
-        "Next: 3 more clean sessions at W1, then W2. If all stays clear: W2 from Thu 5 Mar." in text
+        "Next: Counting today's session: 1 more clean session at W1, then W2. "
+        "If all stays clear: W2 from Thu 5 Mar." in text
     )
     assert "if every day stays clear" in text
     assert "Europe/Berlin" in text
@@ -62,8 +63,8 @@ def test_run_walk_alternates_with_rest_and_strength_days():
     assert lines[4].startswith("Sat 7 Mar — " + STRENGTH)
     assert lines[3] == "Fri 6 Mar — RW3 run/walk, 30 min (jog 3, walk 3 ×5) ⬆ new stage"
     assert (
-        "Next: 2 more clean sessions at RW2, then RW3. If all stays clear: RW3 from Fri 6 Mar."
-        in text
+        "Next: Counting your last session: 1 more clean session at RW2, then RW3. "
+        "If all stays clear: RW3 from Fri 6 Mar." in text
     )
 
 
