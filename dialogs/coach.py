@@ -5,6 +5,7 @@ them), is written to the audit log, reaches the engine as an event and is told t
 """
 
 import datetime as dt
+import html
 from zoneinfo import ZoneInfo
 
 from dialogs import history as history_view
@@ -172,25 +173,34 @@ def athletes_text(db, coach_id: int, now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def athlete_text(db, coach_id: int, number: str | None) -> str:
+def athlete_runner(db, coach_id: int, number: str | None) -> RunnerRow | None:
+    """The n-th linked athlete of a coach, or None (not a coach, no such number)."""
     if get_coach(db, coach_id) is None:
-        return NOT_A_COACH
+        return None
+    return _athlete(db, coach_id, number)
+
+
+def athlete_text(db, coach_id: int, number: str | None) -> tuple[str, bool]:
+    """The athlete view as (text, is_html): last 14 days, stage, next step, open alerts."""
+    if get_coach(db, coach_id) is None:
+        return NOT_A_COACH, False
     runner = _athlete(db, coach_id, number)
     if runner is None:
-        return NO_SUCH_ATHLETE
+        return NO_SUCH_ATHLETE, False
     days = history(db, runner.user_id, limit=14)
     latest = days[-1][1] if days else None
     lines = [runner_label(runner)]
     if latest is None:
         lines.append("No check-ins yet.")
-        return "\n".join(lines)
+        return "\n".join(lines), False
     state = "stopped — waiting for you to resume" if latest.action == "stop" else latest.stage
     lines.append(f"Stage: {state}. Running cleared: {'yes' if latest.state.running_cleared else 'no'}.")
     lines.append(f"Next: {latest.next_step}")
     alerts = [a for a in unseen_alerts(db, coach_id) if a.runner_id == runner.user_id]
     if alerts:
         lines.append("Open alerts: " + "; ".join(f"{a.kind} {a.created_at:%b %d} ({' '.join(a.rules)})" for a in alerts))
-    return "\n".join(lines) + "\n\n" + history_view.history_table(_days(days))
+    table = history_view.history_table(_days(days))
+    return html.escape("\n".join(lines)) + "\n\n" + table, table.startswith("<pre>")
 
 
 def _days(rows):

@@ -14,8 +14,18 @@ from telegram.ext import (
     filters,
 )
 
-from dialogs import checkin, onboarding, render, runner, settings, texts
+from dialogs import (
+    checkin,
+    coach_handlers,
+    onboarding,
+    progress_handlers,
+    render,
+    runner,
+    settings,
+    texts,
+)
 from dialogs.chat import Chat
+from dialogs.context import base_of, onboarded
 from dialogs.forms import FormContext
 from protocols import Event
 from storage import (
@@ -47,33 +57,16 @@ MID_FORM = "Let's continue where we left off."
 SORRY = "Sorry — something went wrong on my side. Your answers so far are saved; please try again."
 
 
-def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store:
-    return context.bot_data["store"]
-
-
-def now_of(context: ContextTypes.DEFAULT_TYPE) -> dt.datetime:
-    clock = context.bot_data.get("clock")
-    return clock() if clock else dt.datetime.now(dt.UTC)
-
-
-async def _base(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
-    """The store, the chat and a form context (today in the runner's own zone)."""
-    store = store_of(context)
-    user = update.effective_user
-    chat = Chat(context.bot, update.effective_chat.id)
-    now = now_of(context)
-    row = await store.run(get_runner, user.id)
-    today = checkin.local_today(now, row.tz if row else "UTC")
-    return store, chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
-
-
 async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: onboarding, the form in progress, or welcome back."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     user = update.effective_user
     row = await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
     if not row.active:
         await store.run(set_active, user.id, True)
+    payload = (context.args or [""])[0]
+    if payload.startswith("c_"):  # a coach's deep link: https://t.me/<bot>?start=c_<code>
+        await coach_handlers.link(update, context, payload[2:])
     if await runner.reask(store, chat, base, MID_FORM):
         return
     if row.profile is not None:
@@ -84,7 +77,7 @@ async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def checkin_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/checkin: today's check-in (or the form already open)."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     if await runner.reask(store, chat, base, MID_FORM):
         return
     row = await store.run(get_runner, base.user_id)
@@ -96,7 +89,7 @@ async def checkin_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def today_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/today: today's prescription again."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     await _show_today(store, chat, base)
     await runner.reask(store, chat, base, MID_FORM)
 
@@ -115,21 +108,21 @@ async def _show_today(store: Store, chat: Chat, base: FormContext) -> None:
 
 async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: the command list."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     await chat.send(texts.HELP)
     await runner.reask(store, chat, base, MID_FORM)
 
 
 async def privacy_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/privacy: what is stored, why, who sees it."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     await chat.send(texts.PRIVACY)
     await runner.reask(store, chat, base, MID_FORM)
 
 
 async def cancel_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: leave the open form."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     form = await runner.cancel(store, base.user_id)
     if form is None:
         await chat.send("Nothing to cancel. /help lists what I can do.")
@@ -139,20 +132,12 @@ async def cancel_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await chat.send("Stopped. Nothing from those answers was used — send /checkin to start again.")
 
 
-async def _onboarded(store: Store, chat: Chat, user_id: int):
-    row = await store.run(get_runner, user_id)
-    if row is None or row.profile is None:
-        await chat.send(texts.NOT_ONBOARDED)
-        return None
-    return row
-
-
 async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/settings: check-in time, zone, strength days, nudge."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     if await runner.reask(store, chat, base, MID_FORM):
         return
-    row = await _onboarded(store, chat, base.user_id)
+    row = await onboarded(store, chat, base.user_id)
     if row is not None:
         base.answers = settings.current_answers(row)
         await runner.start(store, chat, settings.FORM, base)
@@ -160,8 +145,8 @@ async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pause: no reminders, and nothing counts as missed, until /resume."""
-    store, chat, base = await _base(update, context)
-    row = await _onboarded(store, chat, base.user_id)
+    store, chat, base = await base_of(update, context)
+    row = await onboarded(store, chat, base.user_id)
     if row is None:
         return
     if row.paused:
@@ -175,9 +160,12 @@ async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def resume_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/resume: reminders on again."""
-    store, chat, base = await _base(update, context)
-    row = await _onboarded(store, chat, base.user_id)
+    """/resume: reminders on again; /resume <n> is the coach resuming an athlete."""
+    if context.args:
+        await coach_handlers.coach_resume(update, context)
+        return
+    store, chat, base = await base_of(update, context)
+    row = await onboarded(store, chat, base.user_id)
     if row is None:
         return
     if not row.paused:
@@ -196,14 +184,14 @@ def _set_pause(db, user_id: int, paused: bool, now: dt.datetime) -> None:
 
 async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other command."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     if not await runner.reask(store, chat, base, "I don't know that command. " + MID_FORM):
         await chat.send("I don't know that command. /help lists what I can do.")
 
 
 async def text_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: an answer to the open form, or a pointer to /help."""
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     if not await runner.answer_text(store, chat, base, update.effective_message.text):
         await chat.send(texts.NO_FORM)
 
@@ -212,7 +200,7 @@ async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice …: re-ask the open question, or say what works."""
     if update.effective_chat is None or update.effective_user is None:
         return
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     if not await runner.not_text(store, chat, base):
         await chat.send(texts.NO_FORM)
 
@@ -220,7 +208,7 @@ async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline buttons: form answers, check-in offers, resume after a clinician visit."""
     query = update.callback_query
-    store, chat, base = await _base(update, context)
+    store, chat, base = await base_of(update, context)
     data = query.data or ""
     toast = None
     if data.startswith("f:"):
@@ -292,8 +280,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def install(app: Application) -> None:
-    """Register every handler of the runner's dialogs on a PTB application."""
+    """Register every handler on a PTB application: specific ones before catch-alls."""
     private = filters.ChatType.PRIVATE
+    coach_handlers.install(app)
+    progress_handlers.install(app)
     for name, handler in (("start", start_cmd), ("checkin", checkin_cmd), ("today", today_cmd),
                           ("help", help_cmd), ("privacy", privacy_cmd), ("cancel", cancel_cmd),
                           ("settings", settings_cmd), ("pause", pause_cmd), ("resume", resume_cmd)):  # fmt: skip
@@ -306,4 +296,5 @@ def install(app: Application) -> None:
 
 
 def bot_commands() -> list[BotCommand]:
-    return [BotCommand(name, description) for name, description in COMMANDS]
+    every = (*COMMANDS, *progress_handlers.PROGRESS_COMMANDS, *coach_handlers.COACH_COMMANDS)
+    return [BotCommand(name, description) for name, description in every]

@@ -1,0 +1,41 @@
+"""What every handler needs: the store, the clock, the chat and a form context."""
+
+import datetime as dt
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from dialogs import texts
+from dialogs.chat import Chat
+from dialogs.checkin import local_today
+from dialogs.forms import FormContext
+from storage import RunnerRow, Store, get_runner
+
+
+def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store:
+    return context.bot_data["store"]
+
+
+def now_of(context: ContextTypes.DEFAULT_TYPE) -> dt.datetime:
+    clock = context.bot_data.get("clock")
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+async def base_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
+    """The store, the chat and a form context (today in the runner's own zone)."""
+    store = store_of(context)
+    user = update.effective_user
+    chat = Chat(context.bot, update.effective_chat.id, context.bot_data.get("wake"))
+    now = now_of(context)
+    row = await store.run(get_runner, user.id)
+    today = local_today(now, row.tz if row else "UTC")
+    return store, chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
+
+
+async def onboarded(store: Store, chat: Chat, user_id: int) -> RunnerRow | None:
+    """The runner, if set up; otherwise says how to start and returns None."""
+    row = await store.run(get_runner, user_id)
+    if row is None or row.profile is None:
+        await chat.send(texts.NOT_ONBOARDED)
+        return None
+    return row

@@ -1,0 +1,142 @@
+"""PTB handlers for seeing progress and owning your data: /plan, /progress, /history,
+/export, /delete."""
+
+import asyncio
+import datetime as dt
+
+from telegram import Bot, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from dialogs.charts import progress_png
+from dialogs.chat import Chat
+from dialogs.context import base_of, onboarded
+from dialogs.export import export_csvs
+from dialogs.history import history_table
+from dialogs.plan import plan_text
+from protocols import Day
+from storage import (
+    Store,
+    coaches_of,
+    delete_runner,
+    enqueue,
+    events_between,
+    export_runner,
+    get_runner,
+    history,
+    log_action,
+)
+
+PROGRESS_COMMANDS = (
+    ("plan", "Your next 7 days"),
+    ("progress", "Your progress chart (/progress all for everything)"),
+    ("history", "Your last 14 check-ins"),
+    ("export", "Your data as CSV files"),
+    ("delete", "Delete all your data"),
+)
+DELETE_EXPLAINED = (
+    "This deletes everything I store about you: your profile, every check-in and plan, "
+    "reminders, coach links and alerts. Your coaches are told you left. It cannot be undone "
+    "— /export first if you want a copy."
+)
+
+
+def _days(db, runner_id: int, limit: int | None = None) -> list[Day]:
+    return [Day(c, d) for c, d in history(db, runner_id, limit=limit)]
+
+
+def _plan(db, runner_id: int, today) -> str:
+    runner = get_runner(db, runner_id)
+    days = _days(db, runner_id, limit=30)
+    # the events the next check-in will apply: dated after the last check-in
+    since = days[-1].date + dt.timedelta(days=1) if days else None
+    events = events_between(db, runner_id, since, None)
+    return plan_text(runner.profile, days, today, runner.tz, events)
+
+
+async def plan_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/plan: the next 7 days, assuming green days."""
+    store, chat, base = await base_of(update, context)
+    if await onboarded(store, chat, base.user_id):
+        await chat.send(await store.run(_plan, base.user_id, base.today))
+
+
+async def send_chart(store: Store, bot: Bot, chat_id: int, runner_id: int, weeks: int | None) -> None:
+    """Render the progress chart off the event loop and send it as a photo."""
+    runner = await store.run(get_runner, runner_id)
+    days = await store.run(_days, runner_id)
+    png = await asyncio.to_thread(progress_png, days, runner.profile, weeks=weeks)
+    span = "everything so far" if weeks is None else f"the last {weeks} weeks"
+    await bot.send_photo(chat_id, png, caption=f"{runner.first_name or 'Progress'}: {span}.")
+
+
+async def progress_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/progress [all]: pain, weekly running minutes and stage as a chart."""
+    store, chat, base = await base_of(update, context)
+    if not await onboarded(store, chat, base.user_id):
+        return
+    weeks = None if (context.args or [""])[0].lower() == "all" else 8
+    await send_chart(store, context.bot, chat.chat_id, base.user_id, weeks)
+
+
+async def history_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/history: the last 14 check-ins as a table."""
+    store, chat, base = await base_of(update, context)
+    if not await onboarded(store, chat, base.user_id):
+        return
+    table = history_table(await store.run(_days, base.user_id, 14))
+    await chat.send(table, html=table.startswith("<pre>"))
+
+
+async def export_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export: check-ins, decisions and coach actions as CSV documents."""
+    store, chat, base = await base_of(update, context)
+    if not await onboarded(store, chat, base.user_id):
+        return
+    files = export_csvs(await store.run(export_runner, base.user_id))
+    await chat.send("Your data, as CSV files (open them in any spreadsheet):")
+    for name, data in files.items():
+        await context.bot.send_document(chat.chat_id, InputFile(data, filename=name))
+
+
+async def delete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/delete: explain, then ask to confirm with a button."""
+    store, chat, base = await base_of(update, context)
+    if await store.run(get_runner, base.user_id) is None:
+        await chat.send("I have no data about you.")
+        return
+    await chat.send(DELETE_EXPLAINED, [[("Delete everything", "del:confirm")], [("Keep my data", "del:cancel")]])
+
+
+def _delete(db, runner_id: int) -> int:
+    """Remove every row about the runner and tell their coaches, in one transaction."""
+    runner = get_runner(db, runner_id)
+    with db.atomic():
+        coaches = coaches_of(db, runner_id)
+        deleted = delete_runner(db, runner_id)
+        name = runner.first_name if runner and runner.first_name else "A runner"
+        for coach in coaches:  # not tied to the runner's id: nothing of theirs remains
+            enqueue(db, coach.chat_id, "runner_left", {"text": f"{name} has left stridecoach; their data is deleted."})
+        log_action(db, "runner_deleted")  # without their id
+    return deleted
+
+
+async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    store, chat, base = await base_of(update, context)
+    await query.answer()
+    if query.data == "del:confirm":
+        await store.run(_delete, base.user_id)
+        await Chat(context.bot, chat.chat_id).edit(query.message.message_id, DELETE_EXPLAINED)
+        await chat.send("Done: everything about you is deleted. If you ever want to start again, send /start.")
+        if chat.wake:
+            chat.wake()
+    else:
+        await chat.send("Nothing was deleted.")
+
+
+def install(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    for name, handler in (("plan", plan_cmd), ("progress", progress_cmd), ("history", history_cmd),
+                          ("export", export_cmd), ("delete", delete_cmd)):  # fmt: skip
+        app.add_handler(CommandHandler(name, handler, filters=private))
+    app.add_handler(CallbackQueryHandler(delete_button, pattern=r"^del:"))
