@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from telegram.ext import Application, ApplicationBuilder
 
+from bot import scheduler
 from bot.ordering import PerUserUpdateProcessor
 from bot.settings import Settings
 from dialogs import handlers
@@ -14,13 +15,15 @@ Clock = Callable[[], dt.datetime]
 
 
 async def prepare(app: Application) -> None:
-    """Before taking updates: schema migrations, then the command menu (setMyCommands).
+    """Before taking updates: schema migrations, the command menu (setMyCommands), then the
+    outbox sender and the minute tick.
 
     `run_polling` calls it as post_init; code that starts the application by hand calls it
     after `initialize()`.
     """
     await app.bot_data["store"].run(migrate)
     await app.bot.set_my_commands(handlers.bot_commands())
+    await scheduler.start(app, app.bot_data["settings"])
 
 
 async def start(app: Application, *, poll_timeout: int = 10) -> None:
@@ -33,6 +36,7 @@ async def start(app: Application, *, poll_timeout: int = 10) -> None:
 
 async def stop(app: Application) -> None:
     await app.updater.stop()
+    await scheduler.stop(app)
     await app.stop()
     await app.shutdown()
 
@@ -41,6 +45,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     """An Application wired to the Bot API at `settings.bot_api_url` and the database."""
     token = settings.token.get_secret_value() if settings.token else ""
     store = Store(settings.db)
+
+    async def post_stop(app: Application) -> None:
+        await scheduler.stop(app)
 
     async def post_shutdown(app: Application) -> None:
         store.close()
@@ -54,10 +61,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .connection_pool_size(256)
         .pool_timeout(30)
         .post_init(prepare)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
     app.bot_data["store"] = store
+    app.bot_data["settings"] = settings
     if clock is not None:
         app.bot_data["clock"] = clock
     handlers.install(app)

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field(default="text", description="text or json")
+    outbox_rate: float = Field(default=25, gt=0, description="messages a second the outbox sends at most")
+    outbox_chat_interval: float = Field(
+        default=1.0, ge=0, description="seconds between two outbox messages to one chat"
+    )
+    reminder_grace_minutes: int = Field(
+        default=120, ge=0, description="how late a reminder may still go out after downtime"
+    )
 
     @property
     def file_url(self) -> str:

@@ -1,0 +1,57 @@
+"""The minute tick (DESIGN.md decision 3) and the outbox sender's place in the application."""
+
+import datetime as dt
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from bot.outbox import OutboxSender
+from bot.settings import Settings
+from dialogs import alerts, digest, reminders
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60
+
+
+async def run_tick(app: Application) -> int:
+    """One tick: reminders due in each runner's zone, unseen alerts, coach digests."""
+    store = app.bot_data["store"]
+    clock = app.bot_data.get("clock")
+    now = clock() if clock else dt.datetime.now(dt.UTC)
+    grace = app.bot_data["reminder_grace"]
+    queued = await store.run(reminders.tick, now, grace)
+    queued += await store.run(alerts.resend_unseen, now)
+    queued += await store.run(digest.tick, now)
+    app.bot_data["last_tick"] = now
+    if queued:
+        log.info("tick queued %d message(s)", queued)
+        app.bot_data["wake"]()
+    return queued
+
+
+async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_tick(context.application)
+
+
+async def start(app: Application, settings: Settings) -> None:
+    """Start the outbox sender and the minute tick (call after the bot is initialised)."""
+    sender = OutboxSender(
+        app.bot,
+        app.bot_data["store"],
+        rate_per_s=settings.outbox_rate,
+        per_chat_interval_s=settings.outbox_chat_interval,
+    )
+    app.bot_data["sender"] = sender
+    app.bot_data["wake"] = sender.wake
+    app.bot_data["reminder_grace"] = dt.timedelta(minutes=settings.reminder_grace_minutes)
+    await sender.start()
+    app.job_queue.run_repeating(
+        _job, interval=TICK_SECONDS, first=1, name="minute-tick",
+        job_kwargs={"misfire_grace_time": 30, "coalesce": True, "max_instances": 1},
+    )  # fmt: skip
+
+
+async def stop(app: Application) -> None:
+    sender = app.bot_data.get("sender")
+    if sender is not None:
+        await sender.stop()

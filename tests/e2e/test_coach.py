@@ -1,0 +1,152 @@
+"""A runner and a coach in separate chats, through the sandbox: alerts, seen, resume, clear."""
+
+import re
+
+from bot.scheduler import run_tick
+from tests.e2e.harness import answer_checkin, onboarding_steps, play, reply, tap
+
+
+async def coach_with_code(sandbox, user_id: int = 9001, name: str = "Kay"):
+    coach = sandbox.user(user_id, first_name=name)
+    invite = await reply(coach, "/coach")
+    code = re.search(r"start=c_(\S+)", invite.text).group(1)
+    assert f"/coach {code}" in invite.text
+    return coach, code
+
+
+async def linked_runner(sandbox, coach, code: str, user_id: int, name: str, **changes: str):
+    runner = sandbox.user(user_id, first_name=name)
+    await runner.send(f"/start c_{code}")
+    linked = await runner.wait_for_message()
+    assert "linked to your coach" in linked.text
+    await runner.wait_for_message()  # the welcome: onboarding starts
+    ready = await play(runner, onboarding_steps(**changes))
+    assert "all set" in ready.text
+    told = await coach.wait_for_message(timeout=5)
+    assert f"{name} linked to you" in told.text
+    return runner, await runner.wait_for_message()
+
+
+async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
+    coach, code = await coach_with_code(sandbox)
+    ann, question = await linked_runner(sandbox, coach, code, 3001, "Ann")
+    stop, _ = await answer_checkin(ann, question, night_pain="Yes")
+    assert stop.text.startswith("🛑") and "Your coach has been told." in stop.text
+    assert not stop.buttons  # a coach is linked: the coach resumes, not the runner
+    alert = await coach.wait_for_message(timeout=3)
+    assert alert.text.startswith("🚨 Urgent: Ann (Shin — inner edge)")
+    assert "Bone pain woke you or kept you up at night." in alert.text
+    assert "night pain: yes" in alert.text and "Stage W1" in alert.text
+    assert alert.buttons == [["Seen"], ["Resume plan", "Keep on hold"]]
+
+    await coach.press("Seen", alert)
+    assert "seen" in (await coach.wait_for_answer()).text.lower()
+    told = await ann.wait_for_message(timeout=3)
+    assert "coach has seen your alert" in told.text
+
+    await coach.press("Resume plan", alert)
+    await coach.wait_for_answer()
+    resumed = await ann.wait_for_message(timeout=3)
+    assert "resumed your plan" in resumed.text
+    clock.advance(days=1)
+    decision, _ = await answer_checkin(ann, await reply(ann, "/checkin"))
+    assert "Your plan resumes one stage below" in decision.text
+    assert "P0" in decision.text  # W1 → P0 (PROTOCOL §7)
+
+
+async def test_navicular_runner_cannot_run_until_the_coach_clears(sandbox, bot, clock):
+    coach, code = await coach_with_code(sandbox)
+    nia, question = await linked_runner(
+        sandbox, coach, code, 3002, "Nia",
+        **{"Shin — inner edge": "Top of the foot, midfoot", "Walking without pain": "Already doing some run/walk"},
+    )  # fmt: skip
+    running = ("run/walk", "Jog", "readiness tests", "easy run")
+    for _day in range(4):
+        decision, _ = await answer_checkin(nia, question)
+        assert not any(word in decision.text for word in running), decision.text
+        assert "W6" in decision.text
+        clock.advance(days=1)
+        question = await reply(nia, "/checkin")
+    cleared = await reply(coach, "/clear 1")
+    assert "Nia: cleared for running" in cleared.text
+    assert "cleared you for running" in (await nia.wait_for_message(timeout=3)).text
+    decision, _ = await answer_checkin(nia, question)
+    assert "moving up to R1" in decision.text and "Readiness tests" in decision.text
+
+
+async def test_unseen_alert_is_sent_once_more_after_12_hours(sandbox, bot, clock):
+    coach, code = await coach_with_code(sandbox)
+    bo, question = await linked_runner(sandbox, coach, code, 3003, "Bo")
+    await answer_checkin(bo, question, limp="Yes")
+    await coach.wait_for_message(timeout=3)
+    clock.advance(hours=11)
+    await run_tick(bot.app)
+    clock.advance(hours=2)
+    await run_tick(bot.app)
+    again = await coach.wait_for_message(timeout=3)
+    assert again.text.startswith("🚨 Still unseen") and again.buttons[0] == ["Seen"]
+    clock.advance(hours=13)
+    await run_tick(bot.app)
+    await coach.wait_idle(quiet=0.3)
+    assert not coach.unread()  # once more, not every tick
+
+
+async def test_review_alert_is_calm_and_not_repeated(sandbox, bot, clock):
+    coach, code = await coach_with_code(sandbox)
+    hu, question = await linked_runner(sandbox, coach, code, 3004, "Hu", **{"Shin — inner edge": "Heel"})
+    await answer_checkin(hu, question)
+    review = await coach.wait_for_message(timeout=3)
+    assert review.text.startswith("Worth a conversation: Hu (Heel)")
+    assert "Not urgent" in review.text and "🚨" not in review.text
+    clock.advance(days=1)
+    await answer_checkin(hu, await reply(hu, "/checkin"))
+    await coach.wait_idle(quiet=0.3)
+    assert not coach.unread()
+
+
+async def test_athletes_view_and_detail(sandbox, bot, clock):
+    coach, code = await coach_with_code(sandbox)
+    cy, question = await linked_runner(sandbox, coach, code, 3005, "Cy")
+    await answer_checkin(cy, question)
+    listing = await reply(coach, "/athletes")
+    assert "1. 🟢 Cy (Shin — inner edge) — W1" in listing.text
+    detail = await reply(coach, "/athlete 1")
+    assert "Cy (Shin — inner edge)" in detail.text and "Next:" in detail.text
+    chart = await coach.wait_for_message(timeout=5)
+    assert chart.photo_bytes and chart.photo_bytes.startswith(b"\x89PNG")
+    clock.advance(days=3)
+    await run_tick(bot.app)
+    listing = await reply(coach, "/athletes")
+    assert "🟠 Cy" in listing.text  # no check-in for 3 days
+
+
+async def test_coach_cannot_see_or_act_on_runners_not_linked(sandbox, bot):
+    kay, kay_code = await coach_with_code(sandbox, 9001, "Kay")
+    lee, lee_code = await coach_with_code(sandbox, 9002, "Lee")
+    dee, question = await linked_runner(sandbox, kay, kay_code, 3006, "Dee")
+    await answer_checkin(dee, question, night_pain="Yes")
+    alert = await kay.wait_for_message(timeout=3)
+    seen_data = alert.button_data["Seen"]
+    # Lee: no athletes, numbers and forged buttons lead nowhere
+    assert "No runners linked" in (await reply(lee, "/athletes")).text
+    for command in ("/athlete 1", "/clear 1", "/hold 1", "/resume 1", "/athlete 0", "/clear x"):
+        assert "No athlete with that number" in (await reply(lee, command)).text, command
+    await lee.press_data(seen_data)
+    assert "no longer works" in (await lee.wait_for_answer()).text
+    await lee.press_data("a:resume:999999")
+    assert "no longer works" in (await lee.wait_for_answer()).text
+    await dee.wait_idle(quiet=0.3)
+    assert not dee.unread()  # nothing reached the runner from Lee
+    # a revoked code links no one
+    fresh = await reply(kay, "/coach revoke")
+    assert "old code no longer works" in fresh.text
+    eve = sandbox.user(3007, first_name="Eve")
+    assert "does not work" in (await reply(eve, f"/coach {kay_code}")).text
+    # after the runner's /delete, the coach sees nothing of them
+    await reply(dee, "/delete")
+    await tap(dee, "Delete everything")
+    left = await kay.wait_for_message(timeout=3)
+    assert "Dee has left" in left.text
+    assert "No runners linked" in (await reply(kay, "/athletes")).text
+    await kay.press("Seen", alert)
+    assert "no longer works" in (await kay.wait_for_answer()).text
