@@ -191,11 +191,15 @@ class OutboxSender:
         idle_poll_s: float = 0.5,
         max_concurrency: int = 16,
         seed: int | None = None,
+        prepare: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
     ) -> None:
         if rate_per_s <= 0 or max_concurrency < 1 or max_attempts < 1:
             raise ValueError("rate_per_s, max_concurrency and max_attempts must be positive")
         self._bot = bot
         self._store = store
+        # turns a stored payload into the one to send (e.g. renders a chart); its errors are
+        # retried like network errors
+        self._prepare = prepare
         self._spacing = 1.0 / rate_per_s
         self._chat_interval = max(0.0, per_chat_interval_s)
         self._max_attempts = max_attempts
@@ -435,8 +439,16 @@ class OutboxSender:
 
     async def _deliver(self, message: OutboxMessage, lane: _Lane) -> None:
         """Send one row (one or two requests) and record the outcome."""
+        payload = message.payload
+        if self._prepare is not None:
+            try:
+                payload = await self._prepare(payload)
+            except Exception as exc:  # noqa: BLE001 - recorded on the row, retried
+                lane.last_done = time.monotonic()
+                await self._failed_send(message, lane, exc)
+                return
         try:
-            content = parse_payload(message.payload)
+            content = parse_payload(payload)
         except PayloadError as exc:
             await self._fail(message, f"bad payload: {exc}")
             return

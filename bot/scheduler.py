@@ -2,12 +2,13 @@
 
 import datetime as dt
 import logging
+from functools import partial
 
 from telegram.ext import Application, ContextTypes
 
 from bot.outbox import OutboxSender
 from bot.settings import Settings
-from dialogs import alerts, digest, reminders
+from dialogs import alerts, digest, progress_handlers, reminders
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -35,11 +36,13 @@ async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def start(app: Application, settings: Settings) -> None:
     """Start the outbox sender and the minute tick (call after the bot is initialised)."""
+    store = app.bot_data["store"]
     sender = OutboxSender(
         app.bot,
-        app.bot_data["store"],
+        store,
         rate_per_s=settings.outbox_rate,
         per_chat_interval_s=settings.outbox_chat_interval,
+        prepare=partial(progress_handlers.chart_payload, store),
     )
     app.bot_data["sender"] = sender
     app.bot_data["wake"] = sender.wake

@@ -2,6 +2,7 @@
 /export, /delete."""
 
 import asyncio
+import base64
 import datetime as dt
 
 from telegram import Bot, InputFile, Update
@@ -67,6 +68,21 @@ async def send_chart(store: Store, bot: Bot, chat_id: int, runner_id: int, weeks
     png = await asyncio.to_thread(progress_png, days, runner.profile, weeks=weeks)
     span = "everything so far" if weeks is None else f"the last {weeks} weeks"
     await bot.send_photo(chat_id, png, caption=f"{runner.first_name or 'Progress'}: {span}.")
+
+
+async def chart_payload(store: Store, payload: dict) -> dict:
+    """Outbox hook: a payload asking for {"chart": {"runner_id", "weeks"}} gets the PNG,
+    rendered at send time off the event loop (weekly summaries)."""
+    chart = payload.get("chart")
+    if not chart:
+        return payload
+    runner = await store.run(get_runner, chart["runner_id"])
+    if runner is None or runner.profile is None:
+        return {k: v for k, v in payload.items() if k != "chart"}
+    days = await store.run(_days, runner.user_id)
+    png = await asyncio.to_thread(progress_png, days, runner.profile, weeks=chart.get("weeks", 8))
+    rest = {k: v for k, v in payload.items() if k != "chart"}
+    return {**rest, "photo_b64": base64.b64encode(png).decode()}
 
 
 async def progress_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -107,16 +107,19 @@ def _send_due(db, schedule: Schedule, day: dt.date, due: list[str]) -> int:
             runner = get_runner(db, schedule.user_id)
             days = history(db, schedule.user_id, limit=14)
             text = weekly_summary(runner.profile, days, day)
-            queued += _queue(db, schedule, "summary", day, text, keyboard=None)
+            queued += _queue(db, schedule, "summary", day, text, keyboard=None,
+                             chart={"runner_id": schedule.user_id, "weeks": 8})  # fmt: skip
     return queued
 
 
 def _queue(db, schedule: Schedule, kind: str, day: dt.date, text: str,
-           keyboard=CHECKIN_KEYBOARD) -> int:  # fmt: skip
+           keyboard=CHECKIN_KEYBOARD, chart: dict | None = None) -> int:  # fmt: skip
     key = f"{kind}:{schedule.user_id}:{day.isoformat()}"
     if kind == "snooze":
         key = None  # a runner may snooze more than once a day
     payload = {"text": text, "keyboard": keyboard}
+    if chart is not None:
+        payload["chart"] = chart  # rendered when sent (the outbox's prepare hook)
     row = enqueue(db, schedule.chat_id, kind, payload, key, runner_id=schedule.user_id,
                   priority=PRIORITY[kind])  # fmt: skip
     return 1 if row is not None else 0
