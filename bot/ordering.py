@@ -18,8 +18,20 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.durations: deque[float] = deque(maxlen=10_000)  # seconds per handled update
+        self.active = 0  # updates being handled right now
+
+    def busy(self) -> bool:
+        """Whether someone is chatting right now (the outbox sender lets them go first)."""
+        return self.active > 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self.active += 1
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            self.active -= 1
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)
         if key is None:
             await coroutine

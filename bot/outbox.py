@@ -103,6 +103,10 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return max(0.0, float(value))
 
 
+YIELD_STEP_S = 0.002
+MAX_YIELD_S = 0.2  # never starve the outbox: at most this long behind interactive updates
+
+
 class PayloadError(ValueError):
     """A payload that breaks the convention of this module's docstring."""
 
@@ -192,6 +196,7 @@ class OutboxSender:
         max_concurrency: int = 16,
         seed: int | None = None,
         prepare: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         if rate_per_s <= 0 or max_concurrency < 1 or max_attempts < 1:
             raise ValueError("rate_per_s, max_concurrency and max_attempts must be positive")
@@ -200,6 +205,9 @@ class OutboxSender:
         # turns a stored payload into the one to send (e.g. renders a chart); its errors are
         # retried like network errors
         self._prepare = prepare
+        # replies to runners who are chatting go first: while `busy()` says updates are being
+        # handled, a new send waits (a few ms at a time, bounded) — DESIGN.md decision 4
+        self._busy = busy
         self._spacing = 1.0 / rate_per_s
         self._chat_interval = max(0.0, per_chat_interval_s)
         self._max_attempts = max_attempts
@@ -434,6 +442,10 @@ class OutboxSender:
                 if wait <= 0:
                     break
                 await self._wait(stop, wait)
+            yielded = 0.0
+            while self._busy is not None and self._busy() and yielded < MAX_YIELD_S:
+                await asyncio.sleep(YIELD_STEP_S)
+                yielded += YIELD_STEP_S
             self._next_slot = time.monotonic() + self._spacing
         return True
 

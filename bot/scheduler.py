@@ -11,7 +11,6 @@ from bot.settings import Settings
 from dialogs import alerts, digest, progress_handlers, reminders
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 60
 
 
 async def run_tick(app: Application) -> int:
@@ -43,13 +42,14 @@ async def start(app: Application, settings: Settings) -> None:
         rate_per_s=settings.outbox_rate,
         per_chat_interval_s=settings.outbox_chat_interval,
         prepare=partial(progress_handlers.chart_payload, store),
+        busy=getattr(app.update_processor, "busy", None),
     )
     app.bot_data["sender"] = sender
     app.bot_data["wake"] = sender.wake
     app.bot_data["reminder_grace"] = dt.timedelta(minutes=settings.reminder_grace_minutes)
     await sender.start()
     app.job_queue.run_repeating(
-        _job, interval=TICK_SECONDS, first=1, name="minute-tick",
+        _job, interval=settings.tick_seconds, first=1, name="minute-tick",
         job_kwargs={"misfire_grace_time": 30, "coalesce": True, "max_instances": 1},
     )  # fmt: skip
 

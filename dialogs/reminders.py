@@ -20,6 +20,7 @@ from protocols.ladder import strength_exercises
 from storage import (
     Schedule,
     claim_reminder,
+    claimed_since,
     decision_on,
     enqueue,
     get_runner,
@@ -63,16 +64,23 @@ def due_moments(schedule: Schedule, day: dt.date) -> list[tuple[str, dt.datetime
 def tick(db, now: dt.datetime, grace: dt.timedelta = GRACE) -> int:
     """Queue every reminder due now (within `grace`); returns how many messages were queued."""
     queued = 0
+    # local dates run from UTC−12 to UTC+14: two days back covers "yesterday" everywhere
+    claimed = claimed_since(db, now.date() - dt.timedelta(days=2))
     for schedule in reminder_schedules(db):
-        queued += _runner_tick(db, schedule, now, grace)
+        queued += _runner_tick(db, schedule, now, grace, claimed)
     return queued
 
 
-def _runner_tick(db, schedule: Schedule, now: dt.datetime, grace: dt.timedelta) -> int:
+def _runner_tick(db, schedule: Schedule, now: dt.datetime, grace: dt.timedelta,
+                 claimed: set[tuple[int, str, str]]) -> int:  # fmt: skip
     today = now.astimezone(ZoneInfo(schedule.tz)).date()
     queued = 0
     for day in (today - dt.timedelta(days=1), today):
-        due = [kind for kind, at in due_moments(schedule, day) if at <= now < at + grace]
+        due = [
+            kind
+            for kind, at in due_moments(schedule, day)
+            if at <= now < at + grace and (schedule.user_id, kind, day.isoformat()) not in claimed
+        ]
         if due:
             queued += _send_due(db, schedule, day, due)
     if schedule.snoozed_until is not None and schedule.snoozed_until <= now:

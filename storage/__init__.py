@@ -53,7 +53,7 @@ from storage.outbox import (
     requeue_stuck_sending,
 )
 from storage.privacy import delete_runner, export_runner
-from storage.reminders import claim_reminder, prune_reminder_log, reminder_sent
+from storage.reminders import claim_reminder, claimed_since, prune_reminder_log, reminder_sent
 from storage.runners import (
     RunnerRow,
     Schedule,
@@ -93,6 +93,7 @@ __all__ = [
     "checkins_between",
     "claim_due",
     "claim_reminder",
+    "claimed_since",
     "clear_draft",
     "coach_by_invite",
     "coaches_of",

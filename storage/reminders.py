@@ -40,3 +40,13 @@ def prune_reminder_log(db: Database, before: dt.date) -> int:
     return db.execute(
         "DELETE FROM reminder_log WHERE local_date < ?", [before.isoformat()]
     ).rowcount
+
+
+def claimed_since(db: Database, first_date: dt.date) -> set[tuple[int, str, str]]:
+    """Every (runner, kind, ISO local date) claimed from `first_date` on: one query a tick
+    instead of several per runner for reminders already sent."""
+    rows = db.execute(
+        "SELECT runner_id, kind, local_date FROM reminder_log WHERE local_date >= ?",
+        [first_date.isoformat()],
+    ).fetchall()
+    return {(r, k, d) for r, k, d in rows}
