@@ -21,13 +21,21 @@ NOT_ONBOARDED = "Let's set you up first: send /start."
 HELP = """What I can do:
 /checkin — the morning check-in (about a minute), then today's session
 /today — today's session again
+/plan — your next 7 days
+/progress — your progress chart (/progress all for everything)
+/history — your last 14 check-ins
 /settings — reminder time, time zone, strength days, nudge
 /pause — pause all reminders (days paused never count as missed)
 /resume — reminders back on
 /start — set up, or welcome back
 /help — this list
 /privacy — what I store and who can see it
+/export — your data as CSV files
+/delete — delete everything I store about you
 /cancel — leave the current questions
+
+Coaches: /coach to sign up and get an invite link; /athletes, /athlete <n>, /clear <n>,
+/hold <n>, /resume <n>.
 
 I am a coaching aid, not a doctor: on any warning sign, stop and see your clinician."""
 
@@ -39,7 +47,7 @@ Why: to choose each day's session safely and show your progress.
 
 Who can see it: only you, and coaches or clinicians you link yourself. Nobody else.
 
-How long: until you delete it. You can delete everything at any time."""
+How long: as long as you use the bot; nothing is shared or sold. /export sends you everything as CSV files, and /delete removes every row about you at once (your coaches are only told that you left)."""
 
 # Typical time to return to sport, for expectations only, never a gate (§1, [S3]).
 TYPICAL_WEEKS = {
