@@ -71,6 +71,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.warnings import PTBDeprecationWarning
 
 import storage
+from dialogs.chat import retry_seconds
 from storage import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ warnings.filterwarnings(
     "ignore", message=r".*attribute `retry_after`", category=PTBDeprecationWarning
 )
 
+retry_after_seconds = retry_seconds  # one reading of RetryAfter for replies and the outbox
+
 CAPTION_LIMIT = 1024
 ERROR_LIMIT = 500  # characters of an error kept in `last_error`
 JITTER = 0.1
@@ -90,17 +93,6 @@ Clock = Callable[[], dt.datetime]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """`exc.retry_after` in seconds, whether PTB gives an int (22) or a timedelta (23 or
-    PTB_TIMEDELTA=true), without PTB's deprecation warning."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: Any = exc.retry_after
-    if isinstance(value, dt.timedelta):
-        return max(0.0, value.total_seconds())
-    return max(0.0, float(value))
 
 
 YIELD_STEP_S = 0.002

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -17,11 +18,14 @@ Keyboard = list[list[tuple[str, str]]]  # rows of (label, callback data)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter's wait as seconds: an int in PTB 22 (which warns on access), a timedelta in 23."""
+    """RetryAfter's wait in seconds, whether PTB gives an int (22, with a deprecation warning
+    on access) or a timedelta (23, or PTB_TIMEDELTA=true)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = exc.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    if isinstance(value, dt.timedelta):
+        return max(0.0, value.total_seconds())
+    return max(0.0, float(value))
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

@@ -128,13 +128,7 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str) 
 
 async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
     """A sticker, photo, voice … while a form is open: re-ask with what is valid."""
-    found = await current(store, base.user_id, chat, base)
-    if found is None or found == EXPIRED:
-        return found == EXPIRED
-    draft, form = found
-    ctx = _context(base, dict(draft.answers))
-    await ask(store, chat, form, form.question(draft.question), ctx, NEED_TEXT)
-    return True
+    return await reask(store, chat, base, NEED_TEXT)
 
 
 async def reask(store: Store, chat: Chat, base: FormContext, note: str) -> bool:
