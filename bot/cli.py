@@ -1,7 +1,17 @@
 """The `stridecoach` console script: run, try, simulate, db."""
 
+from __future__ import annotations
+
 import argparse
+import datetime as dt
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+BACKUP_PREFIX = "stridecoach-"
 
 NO_TOKEN = """stridecoach needs a Telegram bot token to run.
 
@@ -17,55 +27,130 @@ To try the whole bot offline first, against a local Bot API sandbox, run:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stridecoach", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling)")
+    run = sub.add_parser("run", help="run the bot (long polling, or webhook with a webhook URL)")
+    run.add_argument(
+        "--webhook-url", metavar="URL",
+        help="webhook mode: the public HTTPS URL Telegram posts updates to "
+        "(overrides STRIDECOACH_WEBHOOK_URL)",
+    )  # fmt: skip
     sub.add_parser("try", help="chat with the bot offline, against a local Bot API sandbox")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("migrate", help="create or upgrade the schema")
     backup = db_sub.add_parser("backup", help="an online, consistent copy of the database")
-    backup.add_argument("path", help="where to write the copy (must not exist)")
+    backup.add_argument(
+        "path",
+        help="where to write the copy (must not exist); an existing directory gets a "
+        "timestamped stridecoach-YYYYMMDD-HHMMSS.db inside it",
+    )
+    backup.add_argument(
+        "--keep", type=int, metavar="N",
+        help="with a directory: then delete all but the newest N stridecoach-*.db copies in it",
+    )  # fmt: skip
     sim = sub.add_parser("simulate", help="replay a scenario through the progression engine")
     sim.add_argument("scenario", help="path of a scenario JSON file")
     sim.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     return parser
 
 
-def _run() -> int:
+def _settings(**overrides: object) -> Settings | None:
+    """The settings, or None (a message printed) when one is invalid. Inputs are not echoed:
+    they may be secrets."""
+    from pydantic import ValidationError
+
     from bot.settings import Settings
 
-    settings = Settings()
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "STRIDECOACH_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"stridecoach: {name}: {error['msg']}", file=sys.stderr)
+        return None
+
+
+def _run(args: argparse.Namespace) -> int:
+    overrides = {"webhook_url": args.webhook_url} if args.webhook_url else {}
+    settings = _settings(**overrides)
+    if settings is None:
+        return 2
     if settings.token is None or not settings.token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    from bot.app import build_application
+    from bot import instance
     from bot.logs import setup
 
+    try:
+        instance.acquire(settings.db)
+    except instance.AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"stridecoach: cannot create the lock file next to the database {settings.db}: "
+              f"{exc.strerror or exc}. Does its directory exist and is it writable?",
+              file=sys.stderr)  # fmt: skip
+        return 2
+
     setup(settings.log_level, settings.log_format, settings.token.get_secret_value())
-    app = build_application(settings)
-    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    import logging
+
+    from bot import health, webhook
+    from bot.app import build_application
+
+    log = logging.getLogger("bot.cli")
+    try:
+        app = build_application(settings)
+        if settings.webhook_url:
+            return webhook.run(app, settings)
+        if settings.health_port:
+            health.attach(app, settings.health_listen, settings.health_port)
+        log.info("polling mode: asking Telegram for updates")
+        app.run_polling(allowed_updates=webhook.ALLOWED_UPDATES)
+    except Exception:
+        log.critical("stridecoach stopped on an error", exc_info=True)  # token masked
+        return 1
     return 0
 
 
 def _db(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
     from storage import backup, migrate, open_db
 
-    settings = Settings()
+    settings = _settings()
+    if settings is None:
+        return 2
     db = open_db(settings.db)
     try:
         if args.db_command == "migrate":
             before, after = migrate(db)
             print(f"{settings.db}: schema version {before} → {after}")
         else:
+            target = Path(args.path)
+            if target.is_dir():
+                stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+                target = target / f"{BACKUP_PREFIX}{stamp}.db"
+            elif args.keep is not None:
+                print("--keep needs a directory as the path.", file=sys.stderr)
+                return 2
             try:
-                path = backup(db, args.path)
+                path = backup(db, target)
             except FileExistsError:
-                print(f"{args.path} exists already; choose a new path.", file=sys.stderr)
+                print(f"{target} exists already; choose a new path.", file=sys.stderr)
                 return 2
             print(f"backup of {settings.db} written to {path}")
+            if args.keep is not None:
+                for old in _prune_backups(path.parent, max(args.keep, 1)):
+                    print(f"deleted the old backup {old}")
     finally:
         db.conn.close()
     return 0
+
+
+def _prune_backups(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` timestamped backups in `directory`."""
+    copies = sorted(directory.glob(f"{BACKUP_PREFIX}*.db"), key=lambda p: p.name, reverse=True)
+    for old in copies[keep:]:
+        old.unlink(missing_ok=True)
+    return copies[keep:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return simulate_cli.main(args.scenario, args.format)
     if args.command == "run":
-        return _run()
+        return _run(args)
     if args.command == "try":
         from bot import try_cli
 

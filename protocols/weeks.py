@@ -65,9 +65,17 @@ def start_week(s: dict, d: dt.date, full: bool) -> None:
 
 
 def step_back(s: dict) -> None:
-    """SB1–SB3 in B: the total goes back one step, from now on and for next week (§7)."""
-    if len(s["b_steps"]) > 1:
-        s["b_steps"] = s["b_steps"][:-1]
+    """SB1–SB3 in B: the total goes back one step — the previous week's total — from now on
+    and for next week (§7). A step back never raises the plan: after an H8 cap the previous
+    step can be larger than this week's capped total, so the smallest of the two applies,
+    and never more than the previous full week actually ran."""
+    steps = s["b_steps"]
+    if len(steps) > 1:
+        back = min(steps[-2], steps[-1])
+        weeks = s["closed_weeks"]
+        if weeks and weeks[-1].full and weeks[-1].run_minutes:
+            back = min(back, weeks[-1].run_minutes)
+        s["b_steps"] = (*steps[:-2], back)
     s["week_green"] = False
 
 

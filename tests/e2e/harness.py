@@ -36,6 +36,9 @@ class BotUnderTest:
         settings = Settings(token=TOKEN, db=self.db, bot_api_url=self.sandbox.bot_api_url)
         self.app = build_application(settings, clock=self.clock)
         await start(self.app, poll_timeout=5)
+        # the tests drive the minute tick themselves (bot.scheduler.run_tick) with their clock
+        for job in self.app.job_queue.jobs():
+            job.schedule_removal()
 
     async def stop(self) -> None:
         TIMINGS.extend(self.app.update_processor.durations)

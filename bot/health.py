@@ -1,0 +1,148 @@
+"""`GET /healthz`: is the bot able to do its work?
+
+The answer is JSON:
+
+    {"status": "ok" | "unhealthy", "problems": [...],
+     "database": {"ok": true, "error": null}, "outbox_backlog": 0,
+     "last_tick": "2026-03-02T06:01:00+00:00", "last_tick_age_s": 12.5,
+     "sender": {...OutboxSender.health()...}}
+
+HTTP 200 when healthy; 503 when the database does not answer a trivial query (through the
+Store, so the database thread is checked too) or the minute tick has not run for
+`STALE_TICK` (a stuck job queue means no reminders). Before the first tick the start of the
+health server stands in for it. The outbox backlog and the sender's counters are reported
+but do not make the bot unhealthy: a backlog during a big fan-out is normal.
+
+Webhook mode serves it beside the webhook; polling mode serves it only when
+STRIDECOACH_HEALTH_PORT is set (`attach`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from aiohttp import web
+from telegram.ext import Application
+
+import storage
+
+log = logging.getLogger(__name__)
+
+STALE_TICK = dt.timedelta(minutes=3)
+DB_TIMEOUT_S = 5.0
+PTB_APP = web.AppKey("ptb_app", Application)
+STARTED = web.AppKey("started", dt.datetime)
+
+
+def _now(bot_data: dict[str, Any]) -> dt.datetime:
+    clock = bot_data.get("clock")
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+def _probe(db: Any) -> int:
+    db.execute("SELECT 1").fetchone()
+    return storage.backlog_count(db)
+
+
+async def report(
+    bot_data: dict[str, Any], started: dt.datetime | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """(healthy, body) from the application's `bot_data` (store, sender, last_tick, clock)."""
+    problems: list[str] = []
+    database: dict[str, Any] = {"ok": False, "error": None}
+    backlog = None
+    store = bot_data.get("store")
+    if store is None:
+        database["error"] = "no store"
+    else:
+        try:
+            backlog = await asyncio.wait_for(store.run(_probe), DB_TIMEOUT_S)
+            database["ok"] = True
+        except TimeoutError:
+            database["error"] = f"no answer within {DB_TIMEOUT_S:g} s"
+        except Exception as exc:  # any failure means: not reachable
+            database["error"] = type(exc).__name__
+    if not database["ok"]:
+        problems.append("database unreachable")
+
+    now = _now(bot_data)
+    last_tick = bot_data.get("last_tick")
+    since = last_tick or started
+    age = (now - since).total_seconds() if since else None
+    if age is not None and age > STALE_TICK.total_seconds():
+        problems.append(f"no scheduler tick for {age:.0f} s")
+
+    sender = bot_data.get("sender")
+    body = {
+        "status": "unhealthy" if problems else "ok",
+        "problems": problems,
+        "database": database,
+        "outbox_backlog": backlog,
+        "last_tick": last_tick.isoformat() if last_tick else None,
+        "last_tick_age_s": round(age, 1) if age is not None and last_tick else None,
+        "sender": sender.health() if sender is not None else None,
+    }
+    return not problems, body
+
+
+async def handle(request: web.Request) -> web.Response:
+    app = request.app[PTB_APP]
+    healthy, body = await report(app.bot_data, request.app.get(STARTED))
+    return web.json_response(body, status=200 if healthy else 503)
+
+
+def add_routes(web_app: web.Application, app: Application) -> None:
+    """Serve GET /healthz for `app` on `web_app`."""
+    web_app[PTB_APP] = app
+    web_app[STARTED] = _now(app.bot_data)
+    web_app.router.add_get("/healthz", handle)
+
+
+async def start_server(web_app: web.Application, listen: str, port: int) -> web.AppRunner:
+    """Start serving `web_app` on listen:port; returns the runner (`await runner.cleanup()`)."""
+    runner = web.AppRunner(web_app, access_log=None, handle_signals=False, shutdown_timeout=5)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, listen, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+def attach(app: Application, listen: str, port: int) -> None:
+    """Polling mode: serve /healthz on listen:port while `app` runs (started after its
+    post_init, stopped before its post_stop / post_shutdown)."""
+    original_init, original_stop, original_shutdown = (
+        app.post_init,
+        app.post_stop,
+        app.post_shutdown,
+    )
+    runners: list[web.AppRunner] = []
+
+    async def stop_server() -> None:
+        while runners:
+            await runners.pop().cleanup()
+
+    async def post_init(app: Application) -> None:
+        if original_init:
+            await original_init(app)
+        web_app = web.Application()
+        add_routes(web_app, app)
+        runners.append(await start_server(web_app, listen, port))
+        log.info("health check on http://%s:%d/healthz", listen, port)
+
+    async def post_stop(app: Application) -> None:
+        await stop_server()
+        if original_stop:
+            await original_stop(app)
+
+    async def post_shutdown(app: Application) -> None:
+        await stop_server()
+        if original_shutdown:
+            await original_shutdown(app)
+
+    app.post_init, app.post_stop, app.post_shutdown = post_init, post_stop, post_shutdown

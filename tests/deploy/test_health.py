@@ -1,0 +1,90 @@
+"""GET /healthz: 200 when the database answers and the minute tick is recent, else 503."""
+
+import datetime as dt
+
+from aiohttp import web
+
+from bot import health
+from storage import Store, enqueue, migrate
+from tests.deploy.helpers import http
+
+NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
+
+
+class FakeSender:
+    def health(self):
+        return {"running": True, "sent": 3}
+
+
+class FakeApp:
+    def __init__(self, bot_data):
+        self.bot_data = bot_data
+
+
+async def make_store(tmp_path) -> Store:
+    store = Store(tmp_path / "bot.db")
+    await store.run(migrate)
+    return store
+
+
+async def test_healthy_with_a_recent_tick(tmp_path):
+    store = await make_store(tmp_path)
+    try:
+        await store.run(enqueue, 1, "reminder", {"text": "Hi"})
+        bot_data = {"store": store, "sender": FakeSender(), "clock": lambda: NOW,
+                    "last_tick": NOW - dt.timedelta(minutes=2)}  # fmt: skip
+        healthy, body = await health.report(bot_data)
+        assert healthy and body["status"] == "ok" and body["problems"] == []
+        assert body["database"] == {"ok": True, "error": None}
+        assert body["outbox_backlog"] == 1
+        assert body["last_tick"] == "2026-03-02T05:58:00+00:00" and body["last_tick_age_s"] == 120
+        assert body["sender"] == {"running": True, "sent": 3}
+    finally:
+        store.close()
+
+
+async def test_a_stale_tick_is_unhealthy(tmp_path):
+    store = await make_store(tmp_path)
+    try:
+        bot_data = {"store": store, "clock": lambda: NOW,
+                    "last_tick": NOW - dt.timedelta(minutes=3, seconds=1)}  # fmt: skip
+        healthy, body = await health.report(bot_data)
+        assert not healthy and body["status"] == "unhealthy"
+        assert body["problems"] == ["no scheduler tick for 181 s"]
+        # no tick yet: the start of the health server counts as one
+        del bot_data["last_tick"]
+        assert (await health.report(bot_data, started=NOW - dt.timedelta(minutes=1)))[0]
+        assert not (await health.report(bot_data, started=NOW - dt.timedelta(minutes=4)))[0]
+    finally:
+        store.close()
+
+
+async def test_an_unreachable_database_is_unhealthy(tmp_path):
+    store = await make_store(tmp_path)
+    store.close()  # its thread is gone: every call fails
+    healthy, body = await health.report({"store": store, "clock": lambda: NOW, "last_tick": NOW})
+    assert not healthy and body["problems"] == ["database unreachable"]
+    assert body["database"]["ok"] is False and body["database"]["error"]
+    assert body["outbox_backlog"] is None
+
+
+async def test_the_endpoint_answers_200_or_503(tmp_path):
+    store = await make_store(tmp_path)
+    bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW}
+    web_app = web.Application()
+    health.add_routes(web_app, FakeApp(bot_data))
+    runner = await health.start_server(web_app, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/healthz"
+    try:
+        status, body = await http("GET", url)
+        assert status == 200 and body["status"] == "ok"
+        bot_data["last_tick"] = NOW - dt.timedelta(hours=1)
+        status, body = await http("GET", url)
+        assert status == 503 and body["status"] == "unhealthy"
+        bot_data["last_tick"] = NOW
+        store.close()
+        status, body = await http("GET", url)
+        assert status == 503 and body["problems"] == ["database unreachable"]
+    finally:
+        await runner.cleanup()
+        store.close()
