@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         "--keep", type=int, metavar="N",
         help="with a directory: then delete all but the newest N stridecoach-*.db copies in it",
     )  # fmt: skip
+    export = sub.add_parser("export", help="write one runner's data as CSV files (operators)")
+    export.add_argument("--runner", type=int, required=True, help="the runner's Telegram user id")
+    export.add_argument("--out", required=True, help="a directory for the CSV files")
     sim = sub.add_parser("simulate", help="replay a scenario through the progression engine")
     sim.add_argument("scenario", help="path of a scenario JSON file")
     sim.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
@@ -145,6 +148,30 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    """The same CSV files a runner gets with /export, for an operator."""
+    from dialogs.export import export_csvs
+    from storage import export_runner, get_runner, open_db
+
+    settings = _settings()
+    if settings is None:
+        return 2
+    db = open_db(settings.db)
+    try:
+        if get_runner(db, args.runner) is None:
+            print(f"no runner {args.runner} in {settings.db}", file=sys.stderr)
+            return 2
+        files = export_csvs(export_runner(db, args.runner))
+    finally:
+        db.conn.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        print(out / name)
+    return 0
+
+
 def _prune_backups(directory: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` timestamped backups in `directory`."""
     copies = sorted(directory.glob(f"{BACKUP_PREFIX}*.db"), key=lambda p: p.name, reverse=True)
@@ -167,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         return try_cli.main()
     if args.command == "db":
         return _db(args)
+    if args.command == "export":
+        return _export(args)
     return 2
 
 
