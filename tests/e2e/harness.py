@@ -45,13 +45,13 @@ class BotUnderTest:
         await stop(self.app)
 
 
-async def reply(user: SandboxUser, text: str, timeout: float = 5) -> BotMessage:
+async def reply(user: SandboxUser, text: str, timeout: float = 15) -> BotMessage:
     """Send text and return the bot's next message."""
     await user.send(text)
     return await user.wait_for_message(timeout)
 
 
-async def tap(user: SandboxUser, label: str, timeout: float = 5) -> BotMessage:
+async def tap(user: SandboxUser, label: str, timeout: float = 15) -> BotMessage:
     """Press a button on the latest message that has it; return the bot's next message."""
     latest = next(m for m in reversed(user.messages) if label in [b for row in m.buttons for b in row])
     await user.press(label, latest)
@@ -91,7 +91,7 @@ GREEN_FIRST_CHECKIN = (
 )
 
 
-async def play(user: SandboxUser, steps, timeout: float = 5) -> BotMessage:
+async def play(user: SandboxUser, steps, timeout: float = 15) -> BotMessage:
     """Answer a list of ("tap", label) / ("type", text) steps; return the last bot message."""
     message = None
     for kind, value in steps:
@@ -147,7 +147,7 @@ async def answer_checkin(user: SandboxUser, first: BotMessage, **answers: str) -
             message = await reply(user, value.removeprefix("type:"))
         else:
             await user.press(value, message)
-            message = await user.wait_for_message()
+            message = await user.wait_for_message(timeout=15)
     return message, asked
 
 

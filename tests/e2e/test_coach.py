@@ -17,14 +17,14 @@ async def coach_with_code(sandbox, user_id: int = 9001, name: str = "Kay"):
 async def linked_runner(sandbox, coach, code: str, user_id: int, name: str, **changes: str):
     runner = sandbox.user(user_id, first_name=name)
     await runner.send(f"/start c_{code}")
-    linked = await runner.wait_for_message()
+    linked = await runner.wait_for_message(timeout=15)
     assert "linked to your coach" in linked.text
     await runner.wait_for_message()  # the welcome: onboarding starts
     ready = await play(runner, onboarding_steps(**changes))
     assert "all set" in ready.text
-    told = await coach.wait_for_message(timeout=5)
+    told = await coach.wait_for_message(timeout=15)
     assert f"{name} linked to you" in told.text
-    return runner, await runner.wait_for_message()
+    return runner, await runner.wait_for_message(timeout=15)
 
 
 async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
@@ -33,7 +33,7 @@ async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
     stop, _ = await answer_checkin(ann, question, night_pain="Yes")
     assert stop.text.startswith("🛑") and "Your coach has been told." in stop.text
     assert not stop.buttons  # a coach is linked: the coach resumes, not the runner
-    alert = await coach.wait_for_message(timeout=3)
+    alert = await coach.wait_for_message(timeout=15)
     assert alert.text.startswith("🚨 Urgent: Ann (Shin — inner edge)")
     assert "Bone pain woke you or kept you up at night." in alert.text
     assert "night pain: yes" in alert.text and "Stage W1" in alert.text
@@ -41,12 +41,12 @@ async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
 
     await coach.press("Seen", alert)
     assert "seen" in (await coach.wait_for_answer()).text.lower()
-    told = await ann.wait_for_message(timeout=3)
+    told = await ann.wait_for_message(timeout=15)
     assert "coach has seen your alert" in told.text
 
     await coach.press("Resume plan", alert)
     await coach.wait_for_answer()
-    resumed = await ann.wait_for_message(timeout=3)
+    resumed = await ann.wait_for_message(timeout=15)
     assert "resumed your plan" in resumed.text
     clock.advance(days=1)
     decision, _ = await answer_checkin(ann, await reply(ann, "/checkin"))
@@ -69,7 +69,7 @@ async def test_navicular_runner_cannot_run_until_the_coach_clears(sandbox, bot, 
         question = await reply(nia, "/checkin")
     cleared = await reply(coach, "/clear 1")
     assert "Nia: cleared for running" in cleared.text
-    assert "cleared you for running" in (await nia.wait_for_message(timeout=3)).text
+    assert "cleared you for running" in (await nia.wait_for_message(timeout=15)).text
     decision, _ = await answer_checkin(nia, question)
     assert "moving up to R1" in decision.text and "Readiness tests" in decision.text
 
@@ -78,16 +78,16 @@ async def test_unseen_alert_is_sent_once_more_after_12_hours(sandbox, bot, clock
     coach, code = await coach_with_code(sandbox)
     bo, question = await linked_runner(sandbox, coach, code, 3003, "Bo")
     await answer_checkin(bo, question, limp="Yes")
-    await coach.wait_for_message(timeout=3)
+    await coach.wait_for_message(timeout=15)
     clock.advance(hours=11)
     await run_tick(bot.app)
     clock.advance(hours=2)
     await run_tick(bot.app)
-    again = await coach.wait_for_message(timeout=3)
+    again = await coach.wait_for_message(timeout=15)
     assert again.text.startswith("🚨 Still unseen") and again.buttons[0] == ["Seen"]
     clock.advance(hours=13)
     await run_tick(bot.app)
-    await coach.wait_idle(quiet=0.3)
+    await coach.wait_idle(quiet=0.5)
     assert not coach.unread()  # once more, not every tick
 
 
@@ -95,12 +95,12 @@ async def test_review_alert_is_calm_and_not_repeated(sandbox, bot, clock):
     coach, code = await coach_with_code(sandbox)
     hu, question = await linked_runner(sandbox, coach, code, 3004, "Hu", **{"Shin — inner edge": "Heel"})
     await answer_checkin(hu, question)
-    review = await coach.wait_for_message(timeout=3)
+    review = await coach.wait_for_message(timeout=15)
     assert review.text.startswith("Worth a conversation: Hu (Heel)")
     assert "Not urgent" in review.text and "🚨" not in review.text
     clock.advance(days=1)
     await answer_checkin(hu, await reply(hu, "/checkin"))
-    await coach.wait_idle(quiet=0.3)
+    await coach.wait_idle(quiet=0.5)
     assert not coach.unread()
 
 
@@ -112,7 +112,7 @@ async def test_athletes_view_and_detail(sandbox, bot, clock):
     assert "1. 🟢 Cy (Shin — inner edge) — W1" in listing.text
     detail = await reply(coach, "/athlete 1")
     assert "Cy (Shin — inner edge)" in detail.text and "Next:" in detail.text
-    chart = await coach.wait_for_message(timeout=5)
+    chart = await coach.wait_for_message(timeout=15)
     assert chart.photo_bytes and chart.photo_bytes.startswith(b"\x89PNG")
     clock.advance(days=3)
     await run_tick(bot.app)
@@ -125,7 +125,7 @@ async def test_coach_cannot_see_or_act_on_runners_not_linked(sandbox, bot):
     lee, lee_code = await coach_with_code(sandbox, 9002, "Lee")
     dee, question = await linked_runner(sandbox, kay, kay_code, 3006, "Dee")
     await answer_checkin(dee, question, night_pain="Yes")
-    alert = await kay.wait_for_message(timeout=3)
+    alert = await kay.wait_for_message(timeout=15)
     seen_data = alert.button_data["Seen"]
     # Lee: no athletes, numbers and forged buttons lead nowhere
     assert "No runners linked" in (await reply(lee, "/athletes")).text
@@ -135,7 +135,7 @@ async def test_coach_cannot_see_or_act_on_runners_not_linked(sandbox, bot):
     assert "no longer works" in (await lee.wait_for_answer()).text
     await lee.press_data("a:resume:999999")
     assert "no longer works" in (await lee.wait_for_answer()).text
-    await dee.wait_idle(quiet=0.3)
+    await dee.wait_idle(quiet=0.5)
     assert not dee.unread()  # nothing reached the runner from Lee
     # a revoked code links no one
     fresh = await reply(kay, "/coach revoke")
@@ -145,7 +145,7 @@ async def test_coach_cannot_see_or_act_on_runners_not_linked(sandbox, bot):
     # after the runner's /delete, the coach sees nothing of them
     await reply(dee, "/delete")
     await tap(dee, "Delete everything")
-    left = await kay.wait_for_message(timeout=3)
+    left = await kay.wait_for_message(timeout=15)
     assert "Dee has left" in left.text
     assert "No runners linked" in (await reply(kay, "/athletes")).text
     await kay.press("Seen", alert)

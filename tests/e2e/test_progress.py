@@ -41,7 +41,7 @@ async def test_export_sends_three_csv_files(sandbox, bot, clock):
     assert "CSV" in intro.text
     files = {}
     for _ in range(3):
-        doc = await ben.wait_for_message(timeout=5)
+        doc = await ben.wait_for_message(timeout=15)
         files[doc.document_name] = doc.document_bytes.decode("utf-8")
     assert set(files) == {"checkins.csv", "decisions.csv", "coach_actions.csv"}
     rows = list(csv.DictReader(io.StringIO(files["checkins.csv"])))
@@ -55,14 +55,14 @@ async def test_delete_removes_every_row_about_the_runner(sandbox, bot, clock):
     coach, code = await coach_with_code(sandbox)
     cat, question = await linked_runner(sandbox, coach, code, 5003, "Cat")
     await answer_checkin(cat, question, night_pain="Yes")  # an alert, outbox rows, events
-    await coach.wait_for_message(timeout=3)
+    await coach.wait_for_message(timeout=15)
     await reply(cat, "/pause")
     await reply(cat, "/checkin")  # a draft in progress
     explained = await reply(cat, "/delete")
     assert "cannot be undone" in explained.text and "/export" in explained.text
     done = await tap(cat, "Delete everything")
     assert "everything about you is deleted" in done.text
-    assert "Cat has left" in (await coach.wait_for_message(timeout=3)).text
+    assert "Cat has left" in (await coach.wait_for_message(timeout=15)).text
     db = sqlite3.connect(bot.db)
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     leftovers = []

@@ -19,7 +19,7 @@ async def test_morning_reminder_opens_the_checkin(sandbox, bot, clock):
     ann, question = await onboard(sandbox, 4001)
     await answer_checkin(ann, question)
     await next_morning(clock, bot)
-    reminder = await ann.wait_for_message(timeout=5)
+    reminder = await ann.wait_for_message(timeout=15)
     assert reminder.text.startswith("Good morning! Time for your one-minute check-in.")
     assert reminder.buttons == [["Check in now"], ["Snooze 1 h", "Snooze 3 h"]]
     first = await tap(ann, "Check in now")
@@ -27,7 +27,7 @@ async def test_morning_reminder_opens_the_checkin(sandbox, bot, clock):
     await run_tick(bot.app)  # a second tick in the same minute sends nothing more
     decision, _ = await answer_checkin(ann, first)
     assert "W2" in decision.text
-    await ann.wait_idle(quiet=0.3)
+    await ann.wait_idle(quiet=0.5)
     assert not ann.unread()
 
 
@@ -35,16 +35,16 @@ async def test_snooze_brings_the_reminder_back_later(sandbox, bot, clock):
     ben, question = await onboard(sandbox, 4002, "Ben")
     await answer_checkin(ben, question)
     await next_morning(clock, bot)
-    reminder = await ben.wait_for_message(timeout=5)
+    reminder = await ben.wait_for_message(timeout=15)
     await ben.press("Snooze 1 h", reminder)
     assert "08:00" in (await ben.wait_for_answer()).text
     clock.advance(minutes=59)
     await run_tick(bot.app)
-    await ben.wait_idle(quiet=0.3)
+    await ben.wait_idle(quiet=0.5)
     assert not ben.unread()
     clock.advance(minutes=1)
     await run_tick(bot.app)
-    again = await ben.wait_for_message(timeout=5)
+    again = await ben.wait_for_message(timeout=15)
     assert "still open" in again.text and again.buttons[0] == ["Check in now"]
 
 
@@ -54,12 +54,12 @@ async def test_pause_and_resume(sandbox, bot, clock):
     paused = await reply(cat, "/pause")
     assert "Reminders paused" in paused.text and "do not count as missed" in paused.text
     await next_morning(clock, bot)
-    await cat.wait_idle(quiet=0.3)
+    await cat.wait_idle(quiet=0.5)
     assert not cat.unread()
     back = await reply(cat, "/resume")
     assert "on again at 07:00" in back.text
     await next_morning(clock, bot)
-    assert "Good morning" in (await cat.wait_for_message(timeout=5)).text
+    assert "Good morning" in (await cat.wait_for_message(timeout=15)).text
 
 
 async def test_settings_change_the_reminder_time(sandbox, bot, clock):
@@ -73,11 +73,11 @@ async def test_settings_change_the_reminder_time(sandbox, bot, clock):
     saved = await tap(dan, "✅ Done")
     assert saved.text.startswith("Saved.") and "09:15" in saved.text
     await next_morning(clock, bot)  # 07:00 Berlin: nothing now
-    await dan.wait_idle(quiet=0.3)
+    await dan.wait_idle(quiet=0.5)
     assert not dan.unread()
     clock.advance(hours=2, minutes=15)
     await run_tick(bot.app)
-    assert "Good morning" in (await dan.wait_for_message(timeout=5)).text
+    assert "Good morning" in (await dan.wait_for_message(timeout=15)).text
 
 
 async def test_weekly_summary_with_the_chart_on_sunday_evening(sandbox, bot, clock):
@@ -103,10 +103,10 @@ async def test_blocked_runner_is_marked_inactive_and_start_brings_them_back(sand
     assert (await store.run(get_runner, 4006)).active is False
     fay.unblock()
     await next_morning(clock, bot)
-    await fay.wait_idle(quiet=0.3)
+    await fay.wait_idle(quiet=0.5)
     assert not [m for m in fay.unread() if "Good morning" in (m.text or "")]
     welcome = await reply(fay, "/start")
     assert "Welcome back" in welcome.text
     assert (await store.run(get_runner, 4006)).active is True
     await next_morning(clock, bot)
-    assert "Good morning" in (await fay.wait_for_message(timeout=5)).text
+    assert "Good morning" in (await fay.wait_for_message(timeout=15)).text

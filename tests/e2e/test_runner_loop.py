@@ -10,7 +10,7 @@ async def onboard(sandbox, user_id: int, name: str = "Ann", **changes: str):
     await reply(user, "/start")
     ready = await play(user, onboarding_steps(**changes))
     assert "all set" in ready.text
-    first_question = await user.wait_for_message()
+    first_question = await user.wait_for_message(timeout=15)
     return user, first_question
 
 
@@ -53,7 +53,7 @@ async def test_night_pain_stops_and_offers_the_clinician_button(sandbox, bot, cl
     assert "Bone pain woke you" in decision.text
     assert decision.buttons == [["I have seen my clinician"]]
     await cat.press("I have seen my clinician", decision)
-    thanks = await cat.wait_for_message()
+    thanks = await cat.wait_for_message(timeout=15)
     assert "restarts one stage below" in thanks.text
 
 
@@ -74,10 +74,10 @@ async def test_invalid_answers_get_a_reprompt_and_the_form_goes_on(sandbox, bot)
         again = await reply(eve, bad)
         assert again.text.startswith("⚠️") and "at rest" in again.text, bad
     await eve.send_photo()
-    again = await eve.wait_for_message()
+    again = await eve.wait_for_message(timeout=15)
     assert "typed answer or a button" in again.text and "at rest" in again.text
     await eve.send_sticker()
-    again = await eve.wait_for_message()
+    again = await eve.wait_for_message(timeout=15)
     assert "typed answer or a button" in again.text
     decision, _ = await answer_checkin(eve, again)
     assert "Today" in decision.text
@@ -87,7 +87,7 @@ async def test_a_stale_button_is_politely_closed(sandbox, bot):
     fay, question = await onboard(sandbox, 1007, "Fay")
     old_data = question.button_data["0"]
     await fay.press("0", question)
-    await fay.wait_for_message()
+    await fay.wait_for_message(timeout=15)
     await fay.press_data(old_data, question)
     answer = await fay.wait_for_answer()
     assert "closed" in answer.text
@@ -150,7 +150,7 @@ async def test_not_sure_site_is_treated_as_high_risk(sandbox, bot):
     assert "coach or clinician confirms running clearance" in ready.text
     done = await play(mo, steps[3:])
     assert "running unlocks only when your coach or clinician confirms" in done.text
-    first_q = await mo.wait_for_message()
+    first_q = await mo.wait_for_message(timeout=15)
     decision, _ = await answer_checkin(mo, first_q)
     # a runner cannot clear themself at a high-risk site: walking, not running
     assert "W6" in decision.text and "Brisk walk, 45 min" in decision.text
@@ -163,7 +163,7 @@ async def test_a_checkin_left_open_overnight_is_set_aside(sandbox, bot, clock):
     clock.advance(days=1)
     question = await reply(ned, "/checkin")
     await ned.press("0", question)
-    await ned.wait_for_message()
+    await ned.wait_for_message(timeout=15)
     clock.advance(days=1)
     aside = await reply(ned, "No")
     assert "earlier day" in aside.text
