@@ -30,3 +30,11 @@ def test_export_writes_three_csv_files(tmp_path, monkeypatch, capsys):
     assert rows[0]["date"] == "2026-03-02" and rows[0]["protein_g"].startswith("90")
     assert main(["export", "--runner", "78", "--out", str(tmp_path / "out2")]) == 2
     assert "no runner 78" in capsys.readouterr().err
+
+
+def test_run_without_a_token_says_what_to_set_and_suggests_try(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("STRIDECOACH_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "STRIDECOACH_TOKEN" in err and "stridecoach try" in err
