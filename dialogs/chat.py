@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
@@ -63,5 +63,5 @@ class Chat:
         """Replace a message's text and drop its buttons; harmless if it cannot be edited."""
         try:
             await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=message_id)
-        except (BadRequest, RetryAfter) as exc:  # too old, unchanged or flood control: cosmetic
+        except TelegramError as exc:  # too old, unchanged, flood control, network: cosmetic
             log.debug("edit of message %s skipped: %s", message_id, exc)

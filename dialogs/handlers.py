@@ -192,7 +192,8 @@ async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def text_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: an answer to the open form, or a pointer to /help."""
     store, chat, base = await base_of(update, context)
-    if not await runner.answer_text(store, chat, base, update.effective_message.text):
+    message = update.effective_message
+    if not await runner.answer_text(store, chat, base, message.text, message.message_id):
         await chat.send(texts.NO_FORM)
 
 

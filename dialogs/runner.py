@@ -89,8 +89,17 @@ def _context(base: FormContext, answers: dict[str, Any]) -> FormContext:
     return FormContext(base.user_id, base.chat_id, base.first_name, base.today, base.now, answers)
 
 
-async def answer_text(store: Store, chat: Chat, base: FormContext, text: str) -> bool:
-    """A typed answer to the open form; False when no form is open."""
+LATE = "I had already moved on when that message came in — here is the current question."
+
+
+async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
+                      message_id: int | None = None) -> bool:  # fmt: skip
+    """A typed answer to the open form; False when no form is open.
+
+    A text sent before the current question was shown (its message id is older, as ids in a
+    chat are one sequence) was meant for an earlier question — typically an answer sent twice
+    while waiting: it is not applied to a question the runner had not seen; that one is asked
+    again."""
     found = await current(store, base.user_id, chat, base)
     if found is None or found == EXPIRED:
         return found == EXPIRED
@@ -100,6 +109,9 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str) ->
         # the process stopped between saving this question and sending it: show it first,
         # rather than guess which question the text was meant for
         await ask(store, chat, form, form.question(draft.question), ctx)
+        return True
+    if message_id is not None and message_id < draft.message_id:
+        await ask(store, chat, form, form.question(draft.question), ctx, LATE)
         return True
     await _accept(store, chat, form, draft, ctx, text)
     return True
