@@ -4,7 +4,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from dialogs import coach, progress_handlers
-from dialogs.context import base_of, now_of, store_of
+from dialogs.context import answer_query, base_of, now_of, store_of
 from storage import get_coach
 
 COACH_COMMANDS = (
@@ -84,7 +84,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     store = store_of(context)
     toast = await store.run(coach.alert_button, update.effective_user.id, query.data or "", now_of(context))
-    await query.answer(toast)
+    await answer_query(query, toast)
     wake = context.bot_data.get("wake")
     if wake:
         wake()

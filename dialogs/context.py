@@ -1,8 +1,10 @@
 """What every handler needs: the store, the clock, the chat and a form context."""
 
 import datetime as dt
+import logging
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from dialogs import texts
@@ -10,6 +12,16 @@ from dialogs.chat import Chat
 from dialogs.checkin import local_today
 from dialogs.forms import FormContext
 from storage import RunnerRow, Store, get_runner
+
+log = logging.getLogger(__name__)
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press; failing to (network, flood control) costs only the toast."""
+    try:
+        await query.answer(text)
+    except TelegramError as exc:
+        log.info("callback answer skipped: %s", type(exc).__name__)
 
 
 def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store:

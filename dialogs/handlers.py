@@ -25,7 +25,7 @@ from dialogs import (
     texts,
 )
 from dialogs.chat import Chat
-from dialogs.context import base_of, onboarded
+from dialogs.context import answer_query, base_of, onboarded
 from dialogs.forms import FormContext
 from protocols import Event
 from storage import (
@@ -215,25 +215,25 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if data.startswith("f:"):
         toast = await runner.answer_button(store, chat, base, data)
     elif data == "checkin:correct":
-        await query.answer()
+        await answer_query(query)
         await checkin.begin(store, chat, base.user_id, base.first_name, base.now, correcting=True)
         return
     elif data == "checkin:start":
-        await query.answer()
+        await answer_query(query)
         if not await runner.reask(store, chat, base, MID_FORM):
             await checkin.begin(store, chat, base.user_id, base.first_name, base.now)
         return
     elif data.startswith("snooze:"):
         toast = await _snooze(store, base, data)
     elif data == "checkin:today":
-        await query.answer()
+        await answer_query(query)
         await _show_today(store, chat, base)
         return
     elif data == checkin.RESUME_SELF:
         toast = await _resume_self(store, chat, base)
     else:
         toast = "That button no longer works."
-    await query.answer(toast)
+    await answer_query(query, toast)
 
 
 async def _snooze(store: Store, base: FormContext, data: str) -> str:

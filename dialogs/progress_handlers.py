@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from dialogs.charts import progress_png
 from dialogs.chat import Chat
-from dialogs.context import base_of, onboarded
+from dialogs.context import answer_query, base_of, onboarded
 from dialogs.export import export_csvs
 from dialogs.history import history_table
 from dialogs.plan import plan_text
@@ -139,7 +139,7 @@ def _delete(db, runner_id: int) -> int:
 async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     store, chat, base = await base_of(update, context)
-    await query.answer()
+    await answer_query(query)
     if query.data == "del:confirm":
         await store.run(_delete, base.user_id)
         await Chat(context.bot, chat.chat_id).edit(query.message.message_id, DELETE_EXPLAINED)
