@@ -236,7 +236,7 @@ def alert_button(db, coach_id: int, data: str, now: dt.datetime) -> str:
     try:
         _, action, raw_id = data.split(":", 2)
         alert = get_alert(db, int(raw_id))
-    except ValueError:
+    except (ValueError, OverflowError):  # forged: not a number, or beyond SQLite's integers
         return "That button no longer works."
     if alert is None or alert.coach_id != coach_id or not is_linked(db, coach_id, alert.runner_id):
         return "That button no longer works."

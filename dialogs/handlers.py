@@ -214,14 +214,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     toast = None
     if data.startswith("f:"):
         toast = await runner.answer_button(store, chat, base, data)
-    elif data == "checkin:correct":
+    elif data in ("checkin:correct", "checkin:start"):
         await answer_query(query)
-        await checkin.begin(store, chat, base.user_id, base.first_name, base.now, correcting=True)
-        return
-    elif data == "checkin:start":
-        await answer_query(query)
-        if not await runner.reask(store, chat, base, MID_FORM):
-            await checkin.begin(store, chat, base.user_id, base.first_name, base.now)
+        if await runner.reask(store, chat, base, MID_FORM):
+            return
+        if await onboarded(store, chat, base.user_id):
+            await checkin.begin(store, chat, base.user_id, base.first_name, base.now,
+                                correcting=data == "checkin:correct")  # fmt: skip
         return
     elif data.startswith("snooze:"):
         toast = await _snooze(store, base, data)
@@ -243,9 +242,11 @@ async def _snooze(store: Store, base: FormContext, data: str) -> str:
         return "That button no longer works."
     if hours not in (1, 3):
         return "That button no longer works."
+    row = await store.run(get_runner, base.user_id)
+    if row is None or row.profile is None:
+        return "That button no longer works — send /start to set up."
     if await store.run(decision_on, base.user_id, base.today) is not None:
         return "You have already checked in today — nothing to snooze."
-    row = await store.run(get_runner, base.user_id)
     until = base.now + dt.timedelta(hours=hours)
     await store.run(set_snoozed_until, base.user_id, until)
     local = until.astimezone(ZoneInfo(row.tz))

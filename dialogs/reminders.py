@@ -12,6 +12,7 @@ twice (autumn) use the first occurrence — and the unique key makes either happ
 """
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 from dialogs.summary import weekly_summary
@@ -30,6 +31,7 @@ from storage import (
     set_snoozed_until,
 )
 
+log = logging.getLogger(__name__)
 GRACE = dt.timedelta(hours=2)
 SUMMARY_AT = dt.time(18, 0)  # Sunday evening, the runner's time
 SUNDAY = 6
@@ -67,7 +69,10 @@ def tick(db, now: dt.datetime, grace: dt.timedelta = GRACE) -> int:
     # local dates run from UTC−12 to UTC+14: two days back covers "yesterday" everywhere
     claimed = claimed_since(db, now.date() - dt.timedelta(days=2))
     for schedule in reminder_schedules(db):
-        queued += _runner_tick(db, schedule, now, grace, claimed)
+        try:
+            queued += _runner_tick(db, schedule, now, grace, claimed)
+        except Exception:  # one runner's bad data never stops the others' reminders
+            log.exception("reminder tick failed for runner %s", schedule.user_id)
     return queued
 
 

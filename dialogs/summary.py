@@ -23,7 +23,9 @@ def pain_trend(week: Days) -> str:
     pains = [max(c.pain_rest, c.pain_morning) for c, _ in week]
     if not pains or not any(pains):
         return "no bone pain reported — great."
-    half = len(pains) // 2 or 1
+    if len(pains) < 2:
+        return "a little bone pain on one day — keep an eye on it."
+    half = len(pains) // 2
     early, late = mean(pains[:half]), mean(pains[half:])
     if late < early:
         return "some bone pain, easing through the week."
