@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot import scheduler
 from bot.ordering import PerUserUpdateProcessor
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from dialogs import handlers
 from storage import Store, migrate
 
@@ -58,8 +59,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .base_url(settings.bot_api_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(PerUserUpdateProcessor(256))
-        .connection_pool_size(256)
-        .pool_timeout(30)
+        .request(AiohttpRequest(connections=256, pool_timeout=30))
+        .get_updates_request(AiohttpRequest(connections=1))
         .post_init(prepare)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 import storage
 from bot.outbox import OutboxSender
 from bot.sandbox import Sandbox
+from bot.transport import AiohttpRequest
 
 TOKEN = "123456:OUTBOX-TEST-TOKEN"
 
@@ -25,8 +25,8 @@ FAST: dict[str, Any] = {
 
 
 def make_bot(sandbox: Sandbox, read_timeout: float = 5.0) -> Bot:
-    request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout,
-                           write_timeout=5, connect_timeout=5, pool_timeout=5)  # fmt: skip
+    request = AiohttpRequest(connections=64, read_timeout=read_timeout,
+                             write_timeout=5, connect_timeout=5, pool_timeout=5)  # fmt: skip
     return Bot(TOKEN, base_url=sandbox.bot_api_url, base_file_url=sandbox.file_url,
                request=request)  # fmt: skip
 

@@ -1,0 +1,118 @@
+"""PTB's HTTP layer over aiohttp: the `BaseRequest` the bot talks to the Bot API through.
+
+PTB's default `HTTPXRequest` spent most of the bot's CPU under load in httpx/httpcore's
+connection pool (py-spy, benchmarks/checkin_load.py): about 12 ms per update against 2 ms
+with this class. aiohttp is already a dependency (webhook server, sandbox). Errors map as
+PTB's own request does: timeouts → `TimedOut`, other transport failures → `NetworkError`;
+the HTTP status and body go back to PTB, which maps 4xx/5xx to its exceptions.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+try:  # httpx (a PTB dependency) brings certifi; use the same CA bundle PTB would
+    import certifi
+
+    _CA_FILE: str | None = certifi.where()
+except ImportError:  # pragma: no cover - then the system's store
+    _CA_FILE = None
+
+
+def _seconds(value: Any, default: float | None) -> float | None:
+    """PTB passes DEFAULT_NONE for "use the default" and None for "no limit"."""
+    return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+class AiohttpRequest(BaseRequest):
+    """One aiohttp session with a bounded connection pool; timeouts as PTB's HTTPXRequest."""
+
+    def __init__(
+        self,
+        *,
+        connections: int = 256,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        self._connections = connections
+        self._read = read_timeout
+        self._write = write_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._media_write = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._connections,
+                ssl=ssl.create_default_context(cafile=_CA_FILE),
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    def _timeout(
+        self, read: Any, write: Any, connect: Any, pool: Any, *, media: bool
+    ) -> aiohttp.ClientTimeout:
+        read = _seconds(read, self._read)
+        write = _seconds(write, self._media_write if media else self._write)
+        connect = _seconds(connect, self._connect)
+        pool = _seconds(pool, self._pool)
+        # aiohttp's `connect` covers waiting for a pooled connection plus opening it, so pool
+        # and connect share one budget; it has no write timeout, so the total bounds the whole
+        # call by the sum of the parts.
+        parts = (read, write, connect, pool)
+        total = None if None in parts else sum(parts)  # type: ignore[arg-type]
+        wait = None if connect is None or pool is None else connect + pool
+        return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect,
+                                     sock_read=read)  # fmt: skip
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data else None
+        fields = request_data.json_parameters if request_data else None
+        body: Any = fields
+        if files:
+            form = aiohttp.FormData()
+            for name, value in (fields or {}).items():
+                form.add_field(name, value)
+            for name, (filename, content, mimetype) in files.items():
+                form.add_field(name, content, filename=filename, content_type=mimetype)
+            body = form
+        timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout,
+                                media=bool(files))  # fmt: skip
+        try:
+            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:  # aiohttp's timeouts subclass it (and ClientError)
+            raise TimedOut() from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
