@@ -27,6 +27,10 @@ instrument): for each update, from the moment getUpdates handed it to the bot to
 * ``reply``: the bot's next sendMessage in that chat (what the runner waits for),
 * ``done``: the later of ``reply`` and the answerCallbackQuery of that press.
 
+The echo bot runs twice: on stridecoach's own HTTP layer (``echo``, what the ratios and the
+3× target compare against: same transport, so the ratio is our handlers' cost) and on PTB's
+default httpx one (``echo_httpx``, the truly bare bot; ``--skip-httpx-echo`` leaves it out).
+
 It includes the bot's HTTP/JSON work and any wait in its own queues, not the time the update
 sat in the sandbox (``tg_wait``: push → handed out, reported apart). CPU is utime + stime of
 the bot process (all threads) from /proc/<pid>/stat over the measured window; peak RSS is
@@ -62,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 
 FIRST_ID = 1_000_000  # stridecoach's runners
 ECHO_FIRST_ID = 3_000_000  # the echo bot's users (other chats, same sandbox)
+BARE_FIRST_ID = 5_000_000  # the echo bot on PTB's default httpx transport
 TOKEN = "1:BENCH"
 HISTORY_DAYS = 21
 NEXT_TIMEOUT = 60.0  # at saturation an answer waits behind every other runner's
@@ -609,6 +614,17 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
 
+def ratios_to(ours: dict, echo: dict) -> dict[str, float | None]:
+    sat, paced = ours["saturated"], ours["paced"]
+    return {
+        "cpu_per_update_saturated": ratio(sat["bot_cpu_ms_per_update"], echo["saturated"]["bot_cpu_ms_per_update"]),
+        "cpu_per_update_paced": ratio(paced["bot_cpu_ms_per_update"], echo["paced"]["bot_cpu_ms_per_update"]),
+        "updates_per_s_saturated": ratio(sat["updates_per_s"], echo["saturated"]["updates_per_s"]),
+        "p95_paced": ratio(paced["p95_ms"], echo["paced"]["p95_ms"]),
+        "peak_rss": ratio(ours["peak_rss_mb"], echo["peak_rss_mb"]),
+    }  # fmt: skip
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
@@ -637,22 +653,24 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 range(FIRST_ID, FIRST_ID + args.runners), stridecoach_choice, args, control,
                 sandbox, base_env)  # fmt: skip
             per_checkin = round(ours["alone"]["updates_per_checkin"] or 15)
+            echo_cmd = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
             echo = await measure_bot(
-                "echo", [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")], "getUpdates",
+                "echo", echo_cmd, "getUpdates",
                 range(ECHO_FIRST_ID, ECHO_FIRST_ID + args.runners), echo_choice(per_checkin),
-                args, control, sandbox, base_env)  # fmt: skip
+                args, control, sandbox, {**base_env, "ECHO_TRANSPORT": "aiohttp"})  # fmt: skip
+            bare = None
+            if not args.skip_httpx_echo:
+                bare = await measure_bot(
+                    "echo_httpx", echo_cmd, "getUpdates",
+                    range(BARE_FIRST_ID, BARE_FIRST_ID + args.runners),
+                    echo_choice(per_checkin), args, control, sandbox,
+                    {**base_env, "ECHO_TRANSPORT": "httpx"})  # fmt: skip
     finally:
         sandbox_proc.send_signal(signal.SIGTERM)
         await sandbox_proc.wait()
         shutil.rmtree(workdir, ignore_errors=True)
     sat, paced = ours["saturated"], ours["paced"]
-    ratios = {
-        "cpu_per_update_saturated": ratio(sat["bot_cpu_ms_per_update"], echo["saturated"]["bot_cpu_ms_per_update"]),
-        "cpu_per_update_paced": ratio(paced["bot_cpu_ms_per_update"], echo["paced"]["bot_cpu_ms_per_update"]),
-        "updates_per_s_saturated": ratio(sat["updates_per_s"], echo["saturated"]["updates_per_s"]),
-        "p95_paced": ratio(paced["p95_ms"], echo["paced"]["p95_ms"]),
-        "peak_rss": ratio(ours["peak_rss_mb"], echo["peak_rss_mb"]),
-    }  # fmt: skip
+    ratios = ratios_to(ours, echo)
     targets = {
         "updates_per_s_ge_200": sat["updates_per_s"] >= 200,
         "p95_lt_20ms_paced": paced["p95_ms"] is not None and paced["p95_ms"] < 20,
@@ -661,7 +679,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     }
     return {"benchmark": "checkin_load", "runners": args.runners, "seconds": args.seconds,
             "think_s": args.think, "cores": os.cpu_count(), "seed_s": round(seed_s, 1),
-            "stridecoach": ours, "echo": echo, "ours_over_echo": ratios, "targets_met": targets}  # fmt: skip
+            "stridecoach": ours, "echo": echo, "echo_httpx": bare, "ours_over_echo": ratios,
+            "ours_over_echo_httpx": ratios_to(ours, bare) if bare else None,
+            "targets_met": targets}  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -688,6 +708,11 @@ if __name__ == "__main__":
         default=[],
         metavar="KEY=VALUE",
         help="extra environment for both bots (experiments, e.g. PYTHONPATH=...)",
+    )
+    parser.add_argument(
+        "--skip-httpx-echo",
+        action="store_true",
+        help="do not also measure the echo bot on PTB's default httpx transport",
     )
     parser.add_argument(
         "--role", choices=("load", "sandbox"), default="load", help=argparse.SUPPRESS

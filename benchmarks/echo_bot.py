@@ -8,13 +8,18 @@ edits. Same PTB settings as stridecoach's Application (bot/app.py): 256 concurre
 a 256-connection pool, 30 s pool timeout, long polling with the same allowed updates, httpx
 logs kept at WARNING.
 
+ECHO_TRANSPORT picks the HTTP layer: ``aiohttp`` (default) is stridecoach's own
+(bot/transport.py), so a comparison measures our handlers, not the transport; ``httpx`` is
+PTB's default HTTPXRequest, the truly bare bot.
+
     STRIDECOACH_TOKEN=1:ECHO STRIDECOACH_BOT_API_URL=http://127.0.0.1:8081/bot \\
-        .venv/bin/python benchmarks/echo_bot.py
+        [ECHO_TRANSPORT=httpx] .venv/bin/python benchmarks/echo_bot.py
 """
 
 import logging
 import os
 import sys
+from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -54,16 +59,26 @@ def main() -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .concurrent_updates(256)
-        .connection_pool_size(256)
-        .pool_timeout(30)
-        .build()
     )
+    transport = os.environ.get("ECHO_TRANSPORT", "aiohttp")
+    if transport == "aiohttp":
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from bot.transport import AiohttpRequest
+
+        builder.request(AiohttpRequest(connections=256, pool_timeout=30))
+        builder.get_updates_request(AiohttpRequest(connections=1))
+    elif transport == "httpx":
+        builder.connection_pool_size(256).pool_timeout(30)
+    else:
+        print("echo_bot: ECHO_TRANSPORT is aiohttp or httpx", file=sys.stderr)
+        return 2
+    app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, echo_message))
     app.add_handler(CallbackQueryHandler(echo_button))
     app.run_polling(allowed_updates=ALLOWED_UPDATES)

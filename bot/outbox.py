@@ -5,16 +5,7 @@ Everything the bot sends on its own (reminders, weekly summaries, coach alerts) 
 first with `storage.enqueue(db, chat_id, kind, payload, dedupe_key=None, not_before=None,
 runner_id=..., priority=...)`; producers then call `sender.wake()` so it is sent at once.
 
-Payload convention (a JSON object):
-
-    {"text": str,                      # the message (≤ 4096 chars), or the photo's caption
-     "keyboard": [[[label, callback_data], ...], ...] | None,   # inline buttons, row by row
-     "photo_b64": str | None,          # PNG bytes, base64: sent with sendPhoto
-     "html": bool}                     # optional: parse_mode HTML (default plain text)
-
-With a photo, `text` (may be empty) is the caption when it has at most 1024 characters;
-a longer text is sent as a second message right after the photo (the keyboard goes on the
-last message). A payload that breaks this convention is a bug: the row is failed at once.
+The payload convention and how a row becomes Bot API calls: `bot/payload.py`.
 
 Delivery rules:
 - Rows are claimed in batches with `claim_due` (highest priority, then oldest, first) and
@@ -22,7 +13,7 @@ Delivery rules:
   at least `per_chat_interval_s` between the end of one message to a chat and the start of
   the next one. One chat's messages go one after the other, in order (priority, then id);
   different chats go concurrently, at most `max_concurrency` requests at a time (the Bot's
-  HTTPXRequest needs `connection_pool_size` ≥ that, plus `pool_timeout` for it). The number
+  request needs a connection pool ≥ that, plus a pool timeout for it). Turns: `bot/pacing.py`. The number
   of rows claimed but not yet finished is bounded (about a second of sending), so a newly
   queued urgent row waits at most about that long; a chat with a huge backlog of its own
   can fill that window and slow the others.
@@ -51,8 +42,6 @@ Logs at INFO hold only counts, ids and error classes: never message text, never 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import bisect
 import contextlib
 import datetime as dt
@@ -65,12 +54,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 import storage
+from bot import payload as payloads
+from bot.pacing import Pacer, wait
 from dialogs.chat import retry_seconds
 from storage import OutboxMessage
 
@@ -84,7 +74,6 @@ warnings.filterwarnings(
 
 retry_after_seconds = retry_seconds  # one reading of RetryAfter for replies and the outbox
 
-CAPTION_LIMIT = 1024
 ERROR_LIMIT = 500  # characters of an error kept in `last_error`
 JITTER = 0.1
 
@@ -93,52 +82,6 @@ Clock = Callable[[], dt.datetime]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-YIELD_STEP_S = 0.002
-MAX_YIELD_S = 0.2  # never starve the outbox: at most this long behind interactive updates
-
-
-class PayloadError(ValueError):
-    """A payload that breaks the convention of this module's docstring."""
-
-
-@dataclass(frozen=True, slots=True)
-class Content:
-    text: str
-    markup: InlineKeyboardMarkup | None
-    photo: bytes | None
-    parse_mode: str | None
-
-
-def parse_payload(payload: Any) -> Content:
-    """Check a payload against the convention; raises PayloadError."""
-    if not isinstance(payload, dict):
-        raise PayloadError("payload is not an object")
-    text = payload.get("text", "")
-    if not isinstance(text, str):
-        raise PayloadError("text is not a string")
-    photo = None
-    if payload.get("photo_b64") is not None:
-        try:
-            photo = base64.b64decode(payload["photo_b64"], validate=True)
-        except (binascii.Error, TypeError, ValueError):
-            raise PayloadError("photo_b64 is not base64") from None
-        if not photo:
-            raise PayloadError("photo_b64 is empty")
-    elif not text.strip():
-        raise PayloadError("text is empty")
-    markup = None
-    rows = payload.get("keyboard")
-    if rows:
-        try:
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(str(label), callback_data=str(data))
-                  for label, data in row] for row in rows]
-            )  # fmt: skip
-        except (TypeError, ValueError):
-            raise PayloadError("keyboard is not [[[label, callback_data], ...], ...]") from None
-    return Content(text, markup, photo, ParseMode.HTML if payload.get("html") else None)
 
 
 @dataclass(eq=False)
@@ -197,10 +140,8 @@ class OutboxSender:
         # turns a stored payload into the one to send (e.g. renders a chart); its errors are
         # retried like network errors
         self._prepare = prepare
-        # replies to runners who are chatting go first: while `busy()` says updates are being
-        # handled, a new send waits (a few ms at a time, bounded) — DESIGN.md decision 4
-        self._busy = busy
-        self._spacing = 1.0 / rate_per_s
+        self._rate = rate_per_s
+        self._busy = busy  # see Pacer: runners who are chatting go first
         self._chat_interval = max(0.0, per_chat_interval_s)
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base_s
@@ -225,13 +166,11 @@ class OutboxSender:
         self._outstanding = 0  # rows claimed, not yet finished
         self._in_flight = 0
         self._eager = False  # a producer woke us: claim as soon as there is room
-        self._paused_until = -math.inf
-        self._next_slot = -math.inf
+        self._pacer = Pacer(self._rate, self._busy)
         self._parts_done: dict[int, int] = {}  # row id -> parts already delivered (photo)
         self._poke = asyncio.Event()
         self._stop = asyncio.Event()
         self._slots = asyncio.Semaphore(self._concurrency)
-        self._turns = asyncio.Lock()  # hands out the rate limiter's slots one at a time
         self._timers: set[asyncio.TimerHandle] = set()
         self._last_prune = 0.0
         self._stopping = False
@@ -297,7 +236,7 @@ class OutboxSender:
 
     def health(self) -> dict[str, Any]:
         """Counters and the last loop tick, for a health endpoint."""
-        paused = max(0.0, self._paused_until - time.monotonic())
+        paused = self._pacer.paused_for()
         return {
             "running": self._task is not None and not self._stopping,
             "last_tick": self.last_tick.isoformat() if self.last_tick else None,
@@ -321,15 +260,15 @@ class OutboxSender:
             if more:
                 await asyncio.sleep(0)
             else:
-                await self._wait(self._poke, self._idle_poll)
+                await wait(self._poke, self._idle_poll)
 
     async def _tick(self) -> bool:
         """Claim due rows into the chats' lanes; True if more may be due right away."""
         self.last_tick = self._clock()
         self._poke.clear()
         now = time.monotonic()
-        if self._paused_until > now:  # flood control: claim nothing meanwhile
-            await self._wait(self._poke, self._paused_until - now)
+        if self._pacer.paused_until > now:  # flood control: claim nothing meanwhile
+            await wait(self._poke, self._pacer.paused_until - now)
             return True
         due_held = sum(1 for lane in self._lanes.values()
                        for due, _ in lane.held.values() if due <= now)  # fmt: skip
@@ -398,15 +337,15 @@ class OutboxSender:
                     return
                 if lane.held:  # an earlier message of this chat is waiting for its retry
                     lane.changed.clear()
-                    wait = min(give_up for _, give_up in lane.held.values()) - now
-                    await self._wait(lane.changed, wait)
+                    first_give_up = min(give_up for _, give_up in lane.held.values())
+                    await wait(lane.changed, first_give_up - now)
                     continue
                 gap = lane.last_done + self._chat_interval - now
                 if gap > 0:
-                    await self._wait(self._stop, gap)
+                    await wait(self._stop, gap)
                     continue
                 async with self._slots:
-                    if not await self._pace(finishing=False):
+                    if not await self._pacer.turn(self._stop):
                         return
                     message = lane.queue.pop(0)
                     self._in_flight += 1
@@ -420,27 +359,6 @@ class OutboxSender:
         finally:
             lane.task = None
 
-    async def _pace(self, *, finishing: bool) -> bool:
-        """Wait out a flood-control pause, then for our turn: turns are handed out one at a
-        time (FIFO), each at least 1/rate after the one before *was taken*, so a stalled
-        event loop never releases a burst. False if the sender is stopping (unless
-        `finishing` the second part of a message)."""
-        stop = None if finishing else self._stop
-        async with self._turns:
-            while True:
-                if self._stopping and not finishing:
-                    return False
-                wait = max(self._next_slot, self._paused_until) - time.monotonic()
-                if wait <= 0:
-                    break
-                await self._wait(stop, wait)
-            yielded = 0.0
-            while self._busy is not None and self._busy() and yielded < MAX_YIELD_S:
-                await asyncio.sleep(YIELD_STEP_S)
-                yielded += YIELD_STEP_S
-            self._next_slot = time.monotonic() + self._spacing
-        return True
-
     async def _deliver(self, message: OutboxMessage, lane: _Lane) -> None:
         """Send one row (one or two requests) and record the outcome."""
         payload = message.payload
@@ -452,18 +370,18 @@ class OutboxSender:
                 await self._failed_send(message, lane, exc)
                 return
         try:
-            content = parse_payload(payload)
-        except PayloadError as exc:
+            content = payloads.parse_payload(payload)
+        except payloads.PayloadError as exc:
             await self._fail(message, f"bad payload: {exc}")
             return
-        parts = self._parts(message.chat_id, content)
+        parts = payloads.parts(self._bot, message.chat_id, content)
         first = self._parts_done.get(message.id, 0)
         try:
             for index in range(first, len(parts)):
                 if index > first:  # the text after a photo: paced like any message
                     lane.last_done = time.monotonic()
                     await asyncio.sleep(self._chat_interval)
-                    await self._pace(finishing=True)
+                    await self._pacer.turn(None)  # finishing a message even when stopping
                 await parts[index]()
                 if len(parts) > 1:
                     self._parts_done[message.id] = index + 1
@@ -477,20 +395,6 @@ class OutboxSender:
         self.sent += 1
         log.debug("outbox %d sent to chat %d", message.id, message.chat_id)
 
-    def _parts(self, chat_id: int, content: Content) -> list[Callable[[], Awaitable[Any]]]:
-        bot, text, markup, mode = self._bot, content.text, content.markup, content.parse_mode
-        if content.photo is None:
-            return [lambda: bot.send_message(chat_id, text, parse_mode=mode, reply_markup=markup)]
-        photo = content.photo
-        if len(text) <= CAPTION_LIMIT:
-            return [lambda: bot.send_photo(chat_id, photo, caption=text or None,
-                                           parse_mode=mode if text else None,
-                                           reply_markup=markup)]  # fmt: skip
-        return [
-            lambda: bot.send_photo(chat_id, photo),
-            lambda: bot.send_message(chat_id, text, parse_mode=mode, reply_markup=markup),
-        ]
-
     # --- outcomes ---------------------------------------------------------------------------
 
     async def _failed_send(self, message: OutboxMessage, lane: _Lane, exc: Exception) -> None:
@@ -498,7 +402,7 @@ class OutboxSender:
         if isinstance(exc, RetryAfter):
             seconds = retry_after_seconds(exc)
             self.rate_limited += 1
-            self._pause(seconds)
+            self._pacer.pause(seconds)
             log.info("outbox: flood control, pausing all sends for %.1f s (row %d)",
                      seconds, message.id)  # fmt: skip
             await self._retry(message, lane, seconds, error)
@@ -521,11 +425,6 @@ class OutboxSender:
         delay = self._backoff_base * 2 ** max(0, attempts - 1)
         delay *= 1 + self._rng.uniform(-JITTER, JITTER)
         return max(0.0, min(self._backoff_max, delay))
-
-    def _pause(self, seconds: float) -> None:
-        """Flood control is bot-wide: no request to any chat for `seconds`."""
-        until = time.monotonic() + seconds
-        self._paused_until = max(self._paused_until, until)
 
     async def _retry(self, message: OutboxMessage, lane: _Lane, delay: float, error: str) -> None:
         not_before = self._clock() + dt.timedelta(seconds=delay)
@@ -568,17 +467,6 @@ class OutboxSender:
         if token:
             text = text.replace(token, "<token>")
         return text[:ERROR_LIMIT]
-
-    @staticmethod
-    async def _wait(event: asyncio.Event | None, timeout: float) -> None:
-        """Sleep up to `timeout` seconds, or less if `event` is set."""
-        if timeout <= 0:
-            return
-        if event is None:
-            await asyncio.sleep(timeout)
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
 
 
 def _release(db: Any, messages: list[OutboxMessage]) -> None:

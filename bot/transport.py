@@ -9,8 +9,10 @@ the HTTP status and body go back to PTB, which maps 4xx/5xx to its exceptions.
 
 from __future__ import annotations
 
+import functools
 import ssl
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -24,9 +26,25 @@ except ImportError:  # pragma: no cover - then the system's store
     _CA_FILE = None
 
 
+FORM_URLENCODED = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 def _seconds(value: Any, default: float | None) -> float | None:
     """PTB passes DEFAULT_NONE for "use the default" and None for "no limit"."""
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+@functools.lru_cache(maxsize=64)  # a handful of combinations; building one costs per call
+def _client_timeout(
+    read: float | None, write: float | None, connect: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    # aiohttp's `connect` covers waiting for a pooled connection plus opening it, so pool and
+    # connect share one budget; it has no write timeout, so the total bounds the whole call
+    # by the sum of the parts.
+    parts = (read, write, connect, pool)
+    total = None if None in parts else sum(parts)  # type: ignore[arg-type]
+    wait = None if connect is None or pool is None else connect + pool
+    return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
 
 
 class AiohttpRequest(BaseRequest):
@@ -72,18 +90,12 @@ class AiohttpRequest(BaseRequest):
     def _timeout(
         self, read: Any, write: Any, connect: Any, pool: Any, *, media: bool
     ) -> aiohttp.ClientTimeout:
-        read = _seconds(read, self._read)
-        write = _seconds(write, self._media_write if media else self._write)
-        connect = _seconds(connect, self._connect)
-        pool = _seconds(pool, self._pool)
-        # aiohttp's `connect` covers waiting for a pooled connection plus opening it, so pool
-        # and connect share one budget; it has no write timeout, so the total bounds the whole
-        # call by the sum of the parts.
-        parts = (read, write, connect, pool)
-        total = None if None in parts else sum(parts)  # type: ignore[arg-type]
-        wait = None if connect is None or pool is None else connect + pool
-        return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect,
-                                     sock_read=read)  # fmt: skip
+        return _client_timeout(
+            _seconds(read, self._read),
+            _seconds(write, self._media_write if media else self._write),
+            _seconds(connect, self._connect),
+            _seconds(pool, self._pool),
+        )
 
     async def do_request(
         self,
@@ -99,8 +111,12 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
         fields = request_data.json_parameters if request_data else None
-        body: Any = fields
-        if files:
+        body: Any = None
+        headers = None
+        if fields and not files:  # encoded here: aiohttp's own path builds a multipart writer
+            body = urlencode(fields).encode()
+            headers = FORM_URLENCODED
+        elif files:
             form = aiohttp.FormData()
             for name, value in (fields or {}).items():
                 form.add_field(name, value)
@@ -110,7 +126,9 @@ class AiohttpRequest(BaseRequest):
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout,
                                 media=bool(files))  # fmt: skip
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts subclass it (and ClientError)
             raise TimedOut() from exc

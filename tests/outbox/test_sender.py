@@ -13,7 +13,8 @@ import pytest
 from telegram.error import RetryAfter
 
 import storage
-from bot.outbox import OutboxSender, parse_payload, retry_after_seconds
+from bot.outbox import OutboxSender, retry_after_seconds
+from bot.payload import parse_payload
 from bot.sandbox.client import TINY_PNG
 from tests.outbox.conftest import max_in_window, now, queue, rows
 
