@@ -98,9 +98,10 @@ def _run(args: argparse.Namespace) -> int:
     import logging
 
     from bot import health, webhook
-    from bot.app import build_application
+    from bot.app import build_application, tune_process
 
     log = logging.getLogger("bot.cli")
+    tune_process()
     try:
         app = build_application(settings)
         if settings.webhook_url:

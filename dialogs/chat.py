@@ -6,8 +6,9 @@ import logging
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -28,12 +29,19 @@ def retry_seconds(exc: RetryAfter) -> float:
     return max(0.0, float(value))
 
 
-def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+def markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
+    """Inline buttons as the Bot API's JSON (InlineKeyboardMarkup)."""
     if not keyboard:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard]
-    )
+    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
+                                for row in keyboard]}  # fmt: skip
+
+
+# Replies go through `Bot.do_api_request` without a return type: PTB then returns the raw
+# result instead of building a `telegram.Message` (with every keyboard button) that we would
+# throw away — that parsing was a fifth of the bot's CPU under load (cProfile,
+# benchmarks/checkin_load.py). PTB suggests its typed method instead; here we know better.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'")
 
 
 @dataclass
@@ -44,15 +52,15 @@ class Chat:
 
     async def send(self, text: str, keyboard: Keyboard | None = None, *, html: bool = False) -> int:
         """Send a reply; a flood-control answer (429) is waited out and tried again, twice."""
+        params: dict[str, Any] = {"chat_id": self.chat_id, "text": text}
+        if keyboard:
+            params["reply_markup"] = markup(keyboard)
+        if html:
+            params["parse_mode"] = ParseMode.HTML
         for attempt in range(3):
             try:
-                message = await self.bot.send_message(
-                    self.chat_id,
-                    text,
-                    reply_markup=markup(keyboard),
-                    parse_mode=ParseMode.HTML if html else None,
-                )
-                return message.message_id
+                result = await self.bot.do_api_request("sendMessage", params)
+                return int(result["message_id"])
             except RetryAfter as exc:
                 if attempt == 2:
                     raise
@@ -61,7 +69,8 @@ class Chat:
 
     async def edit(self, message_id: int, text: str) -> None:
         """Replace a message's text and drop its buttons; harmless if it cannot be edited."""
+        params = {"chat_id": self.chat_id, "message_id": message_id, "text": text}
         try:
-            await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=message_id)
+            await self.bot.do_api_request("editMessageText", params)
         except TelegramError as exc:  # too old, unchanged, flood control, network: cosmetic
             log.debug("edit of message %s skipped: %s", message_id, exc)

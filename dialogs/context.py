@@ -11,7 +11,7 @@ from dialogs import texts
 from dialogs.chat import Chat
 from dialogs.checkin import local_today
 from dialogs.forms import FormContext
-from storage import RunnerRow, Store, get_runner
+from storage import RunnerRow, Store, get_runner, runner_tz
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ async def base_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[S
     user = update.effective_user
     chat = Chat(context.bot, update.effective_chat.id, context.bot_data.get("wake"))
     now = now_of(context)
-    row = await store.run(get_runner, user.id)
-    today = local_today(now, row.tz if row else "UTC")
+    tz = await store.run(runner_tz, user.id)
+    today = local_today(now, tz or "UTC")
     return store, chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
 
 

@@ -5,6 +5,7 @@ stores each answer in the database as it arrives and resumes after a restart exa
 it stopped. A button from a question that is no longer current gets a polite "closed".
 """
 
+import asyncio
 import logging
 from typing import Any
 
@@ -172,14 +173,21 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
         await ask(store, chat, form, q, ctx, f"⚠️ {exc}")
         return
     ctx.answers[q.id] = value
+    # the answered question shows its answer; that edit is cosmetic (Chat.edit never
+    # raises), so it goes out alongside the next step rather than before it
+    edit = None
     if draft.message_id is not None:
-        await chat.edit(draft.message_id, f"{q.text(ctx)}\n✓ {q.show(value)}")
-    nxt = _next(form, q, value, ctx)
-    if nxt is None:
-        await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
-        await form.finish(ctx, chat, store)  # clears the draft together with what it saves
-        return
-    await ask(store, chat, form, nxt, ctx)
+        edit = asyncio.create_task(chat.edit(draft.message_id, f"{q.text(ctx)}\n✓ {q.show(value)}"))
+    try:
+        nxt = _next(form, q, value, ctx)
+        if nxt is None:
+            await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
+            await form.finish(ctx, chat, store)  # clears the draft together with what it saves
+        else:
+            await ask(store, chat, form, nxt, ctx)
+    finally:
+        if edit is not None:
+            await edit
 
 
 def _next(form: Form, q: Question, value: Any, ctx: FormContext) -> Question | None:

@@ -90,6 +90,13 @@ def get_runner(db: Database, user_id: int) -> RunnerRow | None:
     return runner_from_row(rows[0]) if rows else None
 
 
+def runner_tz(db: Database, user_id: int) -> str | None:
+    """The runner's time zone (None if unknown): what every update needs, without the
+    profile's parsing."""
+    row = db.execute("SELECT tz FROM runners WHERE user_id = ?", [user_id]).fetchone()
+    return row[0] if row else None
+
+
 def list_runners(db: Database, *, active_only: bool = False) -> list[RunnerRow]:
     """All runners (or only those who have not blocked the bot), by user id."""
     where = "WHERE active = 1" if active_only else ""

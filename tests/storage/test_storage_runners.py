@@ -28,6 +28,7 @@ from storage import (
     reminder_candidates,
     reminder_sent,
     rotate_invite_code,
+    runner_tz,
     save_draft,
     set_active,
     set_checkin_time,
@@ -53,6 +54,14 @@ def test_upsert_runner_creates_then_refreshes(db):
     assert (again.chat_id, again.first_name, again.tz) == (11, "Ana B.", "Europe/Paris")
     assert again.created_at == created.created_at
     assert get_runner(db, 2) is None
+
+
+def test_runner_tz_follows_set_tz_and_is_none_for_strangers(db):
+    upsert_runner(db, 1, 1, tz="Europe/Paris")
+    assert runner_tz(db, 1) == "Europe/Paris"
+    set_tz(db, 1, "Asia/Kolkata")
+    assert runner_tz(db, 1) == "Asia/Kolkata" == get_runner(db, 1).tz
+    assert runner_tz(db, 2) is None
 
 
 def test_update_profile_parses_back_and_copies_key_columns(db, make):
