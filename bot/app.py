@@ -21,6 +21,7 @@ Clock = Callable[[], dt.datetime]
 # (storage.Store) waits for it after every query while the event loop is busy, so under load
 # each database call could add up to 5 ms to a runner's reply; 0.5 ms bounds that wait.
 SWITCH_INTERVAL_S = 0.0005
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def tune_process() -> None:
@@ -31,6 +32,11 @@ def tune_process() -> None:
     # re-scanning them in every full collection (tens of ms each, a latency spike under load).
     gc.collect()
     gc.freeze()
+    # Each update allocates thousands of short-lived PTB objects. With CPython's default
+    # thresholds (700, 10, 10) the collector ran ~4,000 times in a load run, promoted objects
+    # still in flight to older generations and took ~10 % of the bot's time, in pauses of up
+    # to 85 ms; with these it ran 6 times (benchmarks/checkin_load.py, same peak RSS).
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def prepare(app: Application) -> None:

@@ -120,7 +120,8 @@ async def delete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if await store.run(get_runner, base.user_id) is None:
         await chat.send("I have no data about you.")
         return
-    await chat.send(DELETE_EXPLAINED, [[("Delete everything", "del:confirm")], [("Keep my data", "del:cancel")]])
+    confirm = f"del:confirm:{int(base.now.timestamp())}"
+    await chat.send(DELETE_EXPLAINED, [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])
 
 
 def _delete(db, runner_id: int) -> int:
@@ -136,11 +137,28 @@ def _delete(db, runner_id: int) -> int:
     return deleted
 
 
+DELETE_VALID_S = 600  # an old confirm button met by chance must not wipe a runner's data
+DELETE_EXPIRED = "That button has expired — nothing was deleted. Send /delete again if you still want to."
+
+
+def _confirm_is_fresh(data: str, now: dt.datetime) -> bool:
+    """`del:confirm:<unix time of the /delete>` pressed within DELETE_VALID_S."""
+    try:
+        asked = int(data.removeprefix("del:confirm:"))
+    except ValueError:
+        return False  # a forged button, or one made before buttons carried their time
+    return -60 <= now.timestamp() - asked <= DELETE_VALID_S
+
+
 async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     store, chat, base = await base_of(update, context)
+    data = query.data or ""
+    if data.startswith("del:confirm") and not _confirm_is_fresh(data, base.now):
+        await answer_query(query, DELETE_EXPIRED)
+        return
     await answer_query(query)
-    if query.data == "del:confirm":
+    if data.startswith("del:confirm"):
         await store.run(_delete, base.user_id)
         await Chat(context.bot, chat.chat_id).edit(query.message.message_id, DELETE_EXPLAINED)
         await chat.send("Done: everything about you is deleted. If you ever want to start again, send /start.")

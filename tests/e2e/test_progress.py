@@ -85,3 +85,25 @@ async def test_delete_can_be_declined(sandbox, bot, clock):
     kept = await tap(dan, "Keep my data")
     assert "Nothing was deleted" in kept.text
     assert "Your next 7 days" in (await reply(dan, "/plan")).text
+
+
+async def test_an_old_delete_button_expires_and_deletes_nothing(sandbox, bot, clock):
+    eve = await two_days(sandbox, bot, clock, 5005, "Eve")
+    confirm = await reply(eve, "/delete")
+    clock.advance(minutes=11)  # e.g. the message scrolled up and was tapped by chance later
+    query_id = await eve.press("Delete everything", confirm)
+    answer = await eve.wait_for_answer(query_id)
+    assert "expired" in answer.text and "nothing was deleted" in answer.text
+    assert "Your next 7 days" in (await reply(eve, "/plan")).text  # the data is still there
+    await reply(eve, "/delete")
+    done = await tap(eve, "Delete everything")  # a fresh one works
+    assert "everything about you is deleted" in done.text
+
+
+async def test_a_forged_delete_confirmation_deletes_nothing(sandbox, bot, clock):
+    fay = await two_days(sandbox, bot, clock, 5006, "Fay")
+    message = await reply(fay, "/delete")
+    for forged in ("del:confirm", "del:confirm:abc", f"del:confirm:{10**30}"):
+        answer = await fay.wait_for_answer(await fay.press_data(forged, message))
+        assert "nothing was deleted" in answer.text
+    assert "Your next 7 days" in (await reply(fay, "/plan")).text

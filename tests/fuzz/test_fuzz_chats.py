@@ -22,7 +22,8 @@ no fixed sleeps), it checks:
 3. the database stays valid: every check-in and decision row parses back into the pydantic
    models (and through ``storage.history``), check-ins and decisions come in pairs, no runner
    has two check-ins for one date, profiles and events parse, drafts are JSON objects of a
-   known form and question; after "Delete everything" no row about the runner remains;
+   known form and question; after a live "Delete everything" (pressed within 10 minutes)
+   no row about the runner remains;
    a revoked invite code links nobody.
 
 Size: by default 20 machine runs of up to 40 steps (form filling stops after 6 exchanges per
@@ -68,6 +69,7 @@ from bot.sandbox import BotMessage, Sandbox, SandboxUser
 from bot.scheduler import run_tick
 from bot.settings import Settings
 from dialogs.handlers import SORRY
+from dialogs.progress_handlers import _confirm_is_fresh
 from dialogs.runner import FORMS
 from protocols import Checkin, Decision, Event, Profile
 from storage import RunnerRow, get_runner, history, load_draft
@@ -533,7 +535,7 @@ class ChatFuzz(RuleBasedStateMachine):
                 f"invariant 2: button {label!r} ({data!r}) of {user!r} was never answered\n"
                 f"{user.transcript(last=8)}"
             )
-            if data == "del:confirm":
+            if _confirm_is_fresh(data, self.live.clock()):  # a live "Delete everything"
                 left = await self.live.store.run(_rows_about, user_id)
                 assert not left, f"invariant 3: after 'Delete everything' {user!r} still has rows {left}"
 
