@@ -11,7 +11,7 @@ from dialogs import texts
 from dialogs.chat import Chat
 from dialogs.checkin import local_today
 from dialogs.forms import FormContext
-from storage import RunnerRow, Store, get_runner, runner_tz
+from storage import Draft, RunnerRow, Store, form_state, get_runner, runner_tz
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,27 @@ def now_of(context: ContextTypes.DEFAULT_TYPE) -> dt.datetime:
 async def base_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
     """The store, the chat and a form context (today in the runner's own zone)."""
     store = store_of(context)
+    tz = await store.run(runner_tz, update.effective_user.id)
+    return store, *_base(update, context, tz)
+
+
+async def base_and_draft(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Store, Chat, FormContext, Draft | None]:
+    """`base_of` and the open form, read together (one database call, for answers)."""
+    store = store_of(context)
+    tz, draft = await store.run(form_state, update.effective_user.id)
+    return store, *_base(update, context, tz), draft
+
+
+def _base(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, tz: str | None
+) -> tuple[Chat, FormContext]:
     user = update.effective_user
     chat = Chat(context.bot, update.effective_chat.id, context.bot_data.get("wake"))
     now = now_of(context)
-    tz = await store.run(runner_tz, user.id)
     today = local_today(now, tz or "UTC")
-    return store, chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
+    return chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
 
 
 async def onboarded(store: Store, chat: Chat, user_id: int) -> RunnerRow | None:

@@ -25,7 +25,7 @@ from dialogs import (
     texts,
 )
 from dialogs.chat import Chat
-from dialogs.context import answer_query, base_of, onboarded
+from dialogs.context import answer_query, base_and_draft, base_of, onboarded
 from dialogs.forms import FormContext
 from protocols import Event
 from storage import (
@@ -191,9 +191,9 @@ async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def text_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: an answer to the open form, or a pointer to /help."""
-    store, chat, base = await base_of(update, context)
+    store, chat, base, draft = await base_and_draft(update, context)
     message = update.effective_message
-    if not await runner.answer_text(store, chat, base, message.text, message.message_id):
+    if not await runner.answer_text(store, chat, base, message.text, message.message_id, draft):
         await chat.send(texts.NO_FORM)
 
 
@@ -209,12 +209,14 @@ async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline buttons: form answers, check-in offers, resume after a clinician visit."""
     query = update.callback_query
-    store, chat, base = await base_of(update, context)
     data = query.data or ""
+    if data.startswith("f:"):  # the hot path: one database read before the answer is shown
+        store, chat, base, draft = await base_and_draft(update, context)
+        await answer_query(query, await runner.answer_button(store, chat, base, data, draft))
+        return
+    store, chat, base = await base_of(update, context)
     toast = None
-    if data.startswith("f:"):
-        toast = await runner.answer_button(store, chat, base, data)
-    elif data in ("checkin:correct", "checkin:start"):
+    if data in ("checkin:correct", "checkin:start"):
         await answer_query(query)
         if await runner.reask(store, chat, base, MID_FORM):
             return

@@ -69,10 +69,16 @@ async def start(store: Store, chat: Chat, form: Form, ctx: FormContext,
     await ask(store, chat, form, first, ctx, note)
 
 
+UNREAD: Any = object()  # `current()`'s default: read the draft from the database
+
+
 async def current(store: Store, user_id: int, chat: Chat | None = None,
-                  base: FormContext | None = None) -> tuple[Draft, Form] | str | None:  # fmt: skip
-    """The open form and its draft; an expired one is dropped (and the user told why)."""
-    draft = await store.run(load_draft, user_id)
+                  base: FormContext | None = None,
+                  draft: Draft | None = UNREAD) -> tuple[Draft, Form] | str | None:  # fmt: skip
+    """The open form and its draft (read here unless the caller read it with the zone); an
+    expired one is dropped (and the user told why)."""
+    if draft is UNREAD:
+        draft = await store.run(load_draft, user_id)
     if draft is None or draft.form not in FORMS or draft.question is None:
         return None
     form = FORMS[draft.form]
@@ -94,14 +100,14 @@ LATE = "I had already moved on when that message came in — here is the current
 
 
 async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
-                      message_id: int | None = None) -> bool:  # fmt: skip
+                      message_id: int | None = None, draft: Draft | None = UNREAD) -> bool:  # fmt: skip
     """A typed answer to the open form; False when no form is open.
 
     A text sent before the current question was shown (its message id is older, as ids in a
     chat are one sequence) was meant for an earlier question — typically an answer sent twice
     while waiting: it is not applied to a question the runner had not seen; that one is asked
     again."""
-    found = await current(store, base.user_id, chat, base)
+    found = await current(store, base.user_id, chat, base, draft)
     if found is None or found == EXPIRED:
         return found == EXPIRED
     draft, form = found
@@ -118,14 +124,15 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
     return True
 
 
-async def answer_button(store: Store, chat: Chat, base: FormContext, data: str) -> str | None:
+async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
+                        draft: Draft | None = UNREAD) -> str | None:  # fmt: skip
     """A button press; returns the text for the button's toast (None: no toast)."""
     try:
         _, form_name, qid, raw_index = data.split(":", 3)
         index = int(raw_index)
     except ValueError:
         return "That button no longer works."
-    found = await current(store, base.user_id, chat, base)
+    found = await current(store, base.user_id, chat, base, draft)
     if found == EXPIRED:
         return None
     if found is None or found[0].form != form_name or found[0].question != qid:

@@ -37,7 +37,7 @@ from storage.coaches import (
     upsert_coach,
 )
 from storage.db import Store, open_db, parse_utc, utc_iso
-from storage.drafts import Draft, clear_draft, load_draft, save_draft
+from storage.drafts import Draft, clear_draft, form_state, load_draft, save_draft
 from storage.events import add_event, events_between
 from storage.migrations import MIGRATIONS, migrate, schema_version
 from storage.outbox import (
@@ -117,6 +117,7 @@ __all__ = [
     "list_coaches",
     "list_runners",
     "load_draft",
+    "form_state",
     "log_action",
     "mark_alert_resent",
     "mark_alert_seen",

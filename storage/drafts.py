@@ -59,6 +59,13 @@ def load_draft(db: Database, user_id: int) -> Draft | None:
     )
 
 
+def form_state(db: Database, user_id: int) -> tuple[str | None, Draft | None]:
+    """The user's time zone (None if not a runner) and open form, in one database call: what
+    every answer needs first."""
+    row = db.execute("SELECT tz FROM runners WHERE user_id = ?", [user_id]).fetchone()
+    return (row[0] if row else None), load_draft(db, user_id)
+
+
 def clear_draft(db: Database, user_id: int) -> bool:
     """Drop the user's open form (done or /cancel); True if there was one."""
     return db.execute("DELETE FROM form_drafts WHERE user_id = ?", [user_id]).rowcount > 0

@@ -14,6 +14,7 @@ from storage import (
     clear_draft,
     coach_by_invite,
     coaches_of,
+    form_state,
     get_alert,
     get_runner,
     is_linked,
@@ -54,6 +55,17 @@ def test_upsert_runner_creates_then_refreshes(db):
     assert (again.chat_id, again.first_name, again.tz) == (11, "Ana B.", "Europe/Paris")
     assert again.created_at == created.created_at
     assert get_runner(db, 2) is None
+
+
+def test_form_state_reads_zone_and_open_form_together(db):
+    assert form_state(db, 1) == (None, None)  # a stranger: no zone, no form
+    upsert_runner(db, 1, 1, tz="Asia/Tokyo")
+    assert form_state(db, 1) == ("Asia/Tokyo", None)
+    save_draft(db, 1, "checkin", "sleep_hours", {"pain_rest": 0}, message_id=42)
+    tz, draft = form_state(db, 1)
+    assert tz == "Asia/Tokyo" and draft == load_draft(db, 1)
+    assert (draft.form, draft.question, draft.answers, draft.message_id) == (
+        "checkin", "sleep_hours", {"pain_rest": 0}, 42)  # fmt: skip
 
 
 def test_runner_tz_follows_set_tz_and_is_none_for_strangers(db):
