@@ -14,8 +14,9 @@ log for everyone. Then, on a copy of it:
   VmHWM after that. Median of --repeat starts. Also the time of importing the bot's
   modules alone.
 * the tick, timed directly on the database at a fixed Monday 08:00 UTC:
-  `dialogs.reminders.tick(db, now)`, `dialogs.alerts.resend_unseen(db, now)` and
-  `dialogs.digest.tick(db, now)`. The first tick catches up two hours of reminders (as
+  `dialogs.reminders.tick_batch` over all runners a batch at a time (as the bot does;
+  `longest_batch_ms` is the longest one call holds the database thread),
+  `dialogs.alerts.resend_unseen(db, now)` and `dialogs.digest.tick(db, now)`. The first tick catches up two hours of reminders (as
   after a restart) and every coach's Monday digest; the following ticks, a minute apart,
   are the steady state (about 70 runners due a minute); median over --ticks of them.
 
@@ -248,11 +249,22 @@ def time_ticks(db_file: str, ticks: int) -> dict[str, dict[str, float]]:
 
     db = open_db(db_file)
     timings: dict[str, list[float]] = {"reminders": [], "alerts": [], "digest": [], "total": []}
+    longest_batch = [0.0]
+
+    def batched(db, now: dt.datetime) -> int:  # as bot/scheduler.py: a batch per database call
+        queued, after = 0, 0
+        while after is not None:
+            began = time.perf_counter()
+            count, after = reminders.tick_batch(db, now, reminders.GRACE, after)
+            longest_batch[0] = max(longest_batch[0], time.perf_counter() - began)
+            queued += count
+        return queued
+
     queued: dict[str, list[int]] = {"reminders": [], "alerts": [], "digest": []}
     for minute in range(ticks + 1):
         now = BASE + dt.timedelta(minutes=minute)
         total = 0.0
-        for name, tick in (("reminders", reminders.tick), ("alerts", alerts.resend_unseen),
+        for name, tick in (("reminders", batched), ("alerts", alerts.resend_unseen),
                            ("digest", digest.tick)):  # fmt: skip
             began = time.perf_counter()
             queued[name].append(tick(db, now))
@@ -269,6 +281,8 @@ def time_ticks(db_file: str, ticks: int) -> dict[str, dict[str, float]]:
         if name in queued:
             result[name]["queued_catch_up"] = queued[name][0]
             result[name]["queued_steady_median"] = statistics.median(queued[name][1:])
+    # the longest the database thread (and so every runner's answer) waits for the tick
+    result["reminders"]["longest_batch_ms"] = round(longest_batch[0] * 1000, 1)
     return result
 
 

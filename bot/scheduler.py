@@ -19,7 +19,10 @@ async def run_tick(app: Application) -> int:
     clock = app.bot_data.get("clock")
     now = clock() if clock else dt.datetime.now(dt.UTC)
     grace = app.bot_data["reminder_grace"]
-    queued = await store.run(reminders.tick, now, grace)
+    queued, after = 0, 0
+    while after is not None:  # a batch per call: runners' answers get the database in between
+        count, after = await store.run(reminders.tick_batch, now, grace, after)
+        queued += count
     queued += await store.run(alerts.resend_unseen, now)
     queued += await store.run(digest.tick, now)
     app.bot_data["last_tick"] = now

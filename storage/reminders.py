@@ -42,11 +42,15 @@ def prune_reminder_log(db: Database, before: dt.date) -> int:
     ).rowcount
 
 
-def claimed_since(db: Database, first_date: dt.date) -> set[tuple[int, str, str]]:
-    """Every (runner, kind, ISO local date) claimed from `first_date` on: one query a tick
-    instead of several per runner for reminders already sent."""
+def claimed_since(
+    db: Database, first_date: dt.date, first_id: int = 0, last_id: int = 2**63 - 1
+) -> set[tuple[int, str, str]]:
+    """Every (runner, kind, ISO local date) claimed from `first_date` on, for runners with ids
+    from `first_id` to `last_id`: one query a batch of runners instead of several per runner
+    for reminders already sent."""
     rows = db.execute(
-        "SELECT runner_id, kind, local_date FROM reminder_log WHERE local_date >= ?",
-        [first_date.isoformat()],
+        """SELECT runner_id, kind, local_date FROM reminder_log
+           WHERE runner_id BETWEEN ? AND ? AND local_date >= ?""",
+        [first_id, last_id, first_date.isoformat()],
     ).fetchall()
     return {(r, k, d) for r, k, d in rows}

@@ -127,11 +127,14 @@ class Schedule:
     snoozed_until: dt.datetime | None
 
 
-def reminder_schedules(db: Database) -> list[Schedule]:
-    """Schedules of the runners who get reminders: onboarded, active, not paused."""
+def reminder_schedules(db: Database, after: int = 0, limit: int = -1) -> list[Schedule]:
+    """Schedules of the runners who get reminders (onboarded, active, not paused), by user
+    id: those after `after`, at most `limit` (-1: all)."""
     rows = db.execute(
         """SELECT user_id, chat_id, tz, checkin_time, nudge_hours, strength_days, snoozed_until
-           FROM runners WHERE active = 1 AND paused = 0 AND profile IS NOT NULL"""
+           FROM runners WHERE active = 1 AND paused = 0 AND profile IS NOT NULL
+             AND user_id > ? ORDER BY user_id LIMIT ?""",
+        [after, limit],
     ).fetchall()
     return [
         Schedule(uid, chat, tz, at, nudge, tuple(json.loads(days)) if days else (),

@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialogs.reminders import tick
+from dialogs.reminders import tick, tick_batch
 from protocols import Checkin, Profile, decide
 from storage import (
+    claim_reminder,
     migrate,
     open_db,
     save_checkin_and_decision,
@@ -164,3 +165,22 @@ def test_weekly_summary_on_sunday_evening_local(db):
     assert len(summaries) == 1
     local = summaries[0][0].astimezone(ZoneInfo("America/New_York"))
     assert (local.strftime("%a"), local.hour) == ("Sun", 18)
+
+
+def test_batches_cover_every_runner_once_and_skip_the_paused(db):
+    """The bot ticks a batch of runners per database call; batch edges change nothing."""
+    for user_id in range(1, 8):
+        add_runner(db, user_id, "Asia/Kolkata", "07:00", nudge=None)  # due 01:30 UTC
+    set_paused(db, 4, True)
+    now = dt.datetime(2026, 3, 3, 1, 30, tzinfo=UTC)
+    claim_reminder(db, 6, "checkin", dt.date(2026, 3, 3))  # sent before a restart
+    calls, queued, after = 0, 0, 0
+    while after is not None:
+        count, after = tick_batch(db, now, after=after, size=2)
+        queued, calls = queued + count, calls + 1
+    assert calls == 4  # 6 runners get reminders: 2 + 2 + 2, then an empty batch: done
+    assert sorted(r["chat_id"] for r in rows(db, "checkin")) == [1, 2, 3, 5, 7]
+    # runner 6's check-in reminder went out before the restart; its strength note had not
+    assert [r["chat_id"] for r in rows(db, "strength")] == [6] and queued == 6 == len(rows(db))
+    assert tick_batch(db, now, after=0, size=2)[0] == 0  # and never twice
+    assert tick(db, now) == 0
