@@ -27,6 +27,10 @@ instrument): for each update, from the moment getUpdates handed it to the bot to
 * ``reply``: the bot's next sendMessage in that chat (what the runner waits for),
 * ``done``: the later of ``reply`` and the answerCallbackQuery of that press.
 
+stridecoach's own measure is reported beside it (``in_bot_p50/p95/p99_ms``): the difference
+of its /healthz histogram (bot/ordering.py) over the window — from PTB handing an update to
+the handler's end, replies sent — with no sandbox time in it, as bucket bounds.
+
 The echo bot runs twice: on stridecoach's own HTTP layer (``echo``, what the ratios and the
 3× target compare against: same transport, so the ratio is our handlers' cost) and on PTB's
 default httpx one (``echo_httpx``, the truly bare bot; ``--skip-httpx-echo`` leaves it out).
@@ -49,10 +53,12 @@ import bisect
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -63,6 +69,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bot.ordering import percentile_ms  # noqa: E402 - the path above first
 
 FIRST_ID = 1_000_000  # stridecoach's runners
 ECHO_FIRST_ID = 3_000_000  # the echo bot's users (other chats, same sandbox)
@@ -405,11 +413,12 @@ class Load:
         return t0, t1
 
     async def run(self, warmup: float, seconds: float, pids: dict[str, int],
-                  at_start: Any = None) -> dict[str, Any]:  # fmt: skip
+                  at_start: Any = None, histogram: Any = None) -> dict[str, Any]:  # fmt: skip
         tasks = [asyncio.create_task(self.runner(uid)) for uid in self.ids]
         await asyncio.sleep(warmup)
         if at_start is not None:
             await at_start()
+        counts0 = await histogram() if histogram else None
         t0, cpu0, own0 = (
             time.monotonic(),
             {k: cpu_seconds(p) for k, p in pids.items()},
@@ -423,6 +432,7 @@ class Load:
             time.process_time(),
         )
         busy1 = machine_busy_seconds()
+        counts1 = await histogram() if histogram else None
         self.stopping = True
         _, pending = await asyncio.wait(tasks, timeout=NEXT_TIMEOUT + 5)
         for task in pending:
@@ -431,7 +441,8 @@ class Load:
         cpu = {k: cpu1[k] - cpu0[k] for k in pids}
         cpu["load_generator"] = own1 - own0
         cpu["other_processes"] = max(0.0, busy1 - busy0 - sum(cpu.values()))
-        return {"t0": t0, "t1": t1, "cpu": cpu,
+        in_bot = [b - a for a, b in zip(counts0, counts1, strict=True)] if counts0 else None
+        return {"t0": t0, "t1": t1, "cpu": cpu, "in_bot": in_bot,
                 "completed": sum(1 for t in self.completed if t0 <= t <= t1),
                 "updates_per_checkin": statistics.fmean(self.sizes) if self.sizes else None,
                 "rtt_ms": percentiles([r * 1000 for at, r in self.rtts if t0 <= at <= t1])}  # fmt: skip
@@ -525,12 +536,16 @@ def phase_figures(run: dict, timings: dict, seconds: float) -> dict[str, Any]:
         "load_generator_cores": round(cpu["load_generator"] / seconds, 2),
         "other_processes_cores": round(cpu["other_processes"] / seconds, 2),  # machine noise
         "unanswered": timings["unanswered"],
+        # the bot's own measure (its /healthz histogram, bucket bounds): PTB handing the update
+        # over → handler done, replies sent; no sandbox time in it
+        **({f"in_bot_p{q}_ms": percentile_ms(run["in_bot"], q / 100) for q in (50, 95, 99)}
+           if run.get("in_bot") else {}),
     }  # fmt: skip
 
 
 async def measure_bot(name: str, command: list[str], ready_method: str, ids: range, choose: Any,
                       args: argparse.Namespace, control: Control, sandbox: dict,
-                      env: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+                      env: dict[str, str], health_url: str | None = None) -> dict[str, Any]:  # fmt: skip
     proc = await asyncio.create_subprocess_exec(*command, env=env, cwd=str(ROOT),
                                                 stderr=asyncio.subprocess.PIPE)  # fmt: skip
     log_tail: list[bytes] = []
@@ -566,6 +581,11 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
         async def start_spy() -> None:  # py-spy on the bot once the warm-up is over
             spies.append(await profile_bot(proc.pid, args.seconds, profile_out))
 
+        async def histogram() -> list[int]:  # stridecoach's bot-side times, from /healthz
+            async with control.session.get(health_url) as response:
+                return (await response.json())["updates"]["counts"]
+
+        histogram = histogram if health_url else None
         for n, (phase, think) in enumerate(phases):
             load = Load(control, ids, choose, think, seed=n)
             if phase == "profile":
@@ -575,7 +595,7 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
                     f"--- {name}: {profile_out}\n" + profile_summary(profile_out), file=sys.stderr
                 )
                 continue
-            run = await load.run(args.warmup, args.seconds, pids)
+            run = await load.run(args.warmup, args.seconds, pids, histogram=histogram)
             await asyncio.sleep(0.5)
             timings = await fetch_timings(control, sandbox, run["t0"], run["t1"])
             run["updates_per_checkin"] = (
@@ -608,6 +628,12 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
                 f"--- {name} log tail ---\n" + b"".join(log_tail).decode(errors="replace")
             )
     return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -648,10 +674,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                         "STRIDECOACH_LOG_LEVEL": args.log_level}  # fmt: skip
             base_env.pop("STRIDECOACH_WEBHOOK_URL", None)
             base_env.update(item.split("=", 1) for item in args.bot_env)
+            port = free_port()
             ours = await measure_bot(
                 "stridecoach", [sys.executable, "-m", "bot.cli", "run"], "setMyCommands",
                 range(FIRST_ID, FIRST_ID + args.runners), stridecoach_choice, args, control,
-                sandbox, base_env)  # fmt: skip
+                sandbox, {**base_env, "STRIDECOACH_HEALTH_PORT": str(port)},
+                f"http://127.0.0.1:{port}/healthz")  # fmt: skip
             per_checkin = round(ours["alone"]["updates_per_checkin"] or 15)
             echo_cmd = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
             echo = await measure_bot(
@@ -674,6 +702,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     targets = {
         "updates_per_s_ge_200": sat["updates_per_s"] >= 200,
         "p95_lt_20ms_paced": paced["p95_ms"] is not None and paced["p95_ms"] < 20,
+        "in_bot_p95_le_20ms_paced": (paced.get("in_bot_p95_ms") or math.inf) <= 20,
         "cpu_per_update_le_3x_echo": ratios["cpu_per_update_saturated"] is not None
         and ratios["cpu_per_update_saturated"] <= 3,
     }

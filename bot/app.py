@@ -93,6 +93,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     )
     app.bot_data["store"] = store
     app.bot_data["settings"] = settings
+    app.bot_data["histogram"] = app.update_processor.histogram  # for /healthz
     if clock is not None:
         app.bot_data["clock"] = clock
     handlers.install(app)

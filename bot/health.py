@@ -28,6 +28,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 import storage
+from bot.ordering import percentile_ms
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,18 @@ def _now(bot_data: dict[str, Any]) -> dt.datetime:
 def _probe(db: Any) -> int:
     db.execute("SELECT 1").fetchone()
     return storage.backlog_count(db)
+
+
+def _updates(bot_data: dict[str, Any]) -> dict[str, Any] | None:
+    """Updates handled since start and their bot-side time: percentiles and the histogram."""
+    histogram = bot_data.get("histogram")
+    if histogram is None:
+        return None
+    counts = histogram.counts
+    p50, p95 = (percentile_ms(counts, q) for q in (0.5, 0.95))
+    return {"handled": sum(counts),  # percentiles are bucket bounds; null beyond the last
+            "p50_ms": None if p50 == float("inf") else p50,
+            "p95_ms": None if p95 == float("inf") else p95, **histogram.snapshot()}  # fmt: skip
 
 
 async def report(
@@ -84,6 +97,7 @@ async def report(
         "last_tick": last_tick.isoformat() if last_tick else None,
         "last_tick_age_s": round(age, 1) if age is not None and last_tick else None,
         "sender": sender.health() if sender is not None else None,
+        "updates": _updates(bot_data),
     }
     return not problems, body
 

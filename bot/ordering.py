@@ -1,6 +1,7 @@
 """Updates of one user in order, different users concurrently (DESIGN.md decision 2)."""
 
 import asyncio
+import bisect
 import time
 from collections import deque
 from collections.abc import Awaitable
@@ -8,6 +9,37 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+# Upper bounds (ms) of the buckets of bot-side time per update; a last bucket takes the rest.
+BUCKETS_MS = (1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000)
+
+
+class Histogram:
+    """Handled updates counted by bot-side time, cumulative since start (as a Prometheus
+    histogram): the difference of two snapshots gives the percentiles of any window."""
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(BUCKETS_MS) + 1)
+
+    def add(self, seconds: float) -> None:
+        self.counts[bisect.bisect_left(BUCKETS_MS, seconds * 1000)] += 1
+
+    def snapshot(self) -> dict[str, list]:
+        return {"buckets_ms": list(BUCKETS_MS), "counts": list(self.counts)}
+
+
+def percentile_ms(counts: list[int], q: float) -> float | None:
+    """The bucket bound under which a fraction `q` of the counted updates fall (None: none
+    counted; inf: beyond the last bound)."""
+    total = sum(counts)
+    if not total:
+        return None
+    seen = 0
+    for bound, count in zip((*BUCKETS_MS, float("inf")), counts, strict=True):
+        seen += count
+        if seen >= q * total:
+            return bound
+    return float("inf")
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -18,6 +50,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.durations: deque[float] = deque(maxlen=10_000)  # seconds per handled update
+        self.histogram = Histogram()  # the same, counted since start (for /healthz)
         self.active = 0  # updates being handled right now
 
     def busy(self) -> bool:
@@ -26,10 +59,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.active += 1
+        began = time.perf_counter()
         try:
             await self._in_order(update, coroutine)
         finally:
             self.active -= 1
+            # bot-side time: from PTB handing it over, through waiting for the user's previous
+            # update, to the handler's end (its replies sent)
+            self.histogram.add(time.perf_counter() - began)
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)

@@ -13,6 +13,7 @@ twice (autumn) use the first occurrence — and the unique key makes either happ
 """
 
 import datetime as dt
+import functools
 import logging
 from zoneinfo import ZoneInfo
 
@@ -54,17 +55,28 @@ def _clock(hhmm: str) -> dt.time:
     return dt.time(int(hour), int(minute))
 
 
+@functools.lru_cache(maxsize=8192)
+def _due(day: dt.date, hhmm: str, tz: str) -> dt.datetime:
+    """`due_utc` for a wall time "HH:MM": runners share zones and times, so a tick over many
+    runners computes each combination once."""
+    return due_utc(day, _clock(hhmm), ZoneInfo(tz))
+
+
+@functools.lru_cache(maxsize=1024)
+def _local_date(now: dt.datetime, tz: str) -> dt.date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
 def due_moments(schedule: Schedule, day: dt.date) -> list[tuple[str, dt.datetime]]:
     """Every reminder of a local date with its UTC due moment."""
-    zone = ZoneInfo(schedule.tz)
-    checkin_at = due_utc(day, _clock(schedule.checkin_time), zone)
+    checkin_at = _due(day, schedule.checkin_time, schedule.tz)
     moments = [("checkin", checkin_at)]
     if schedule.nudge_hours:
         moments.append(("nudge", checkin_at + dt.timedelta(hours=schedule.nudge_hours)))
     if WEEKDAYS[day.weekday()] in schedule.strength_days:
         moments.append(("strength", checkin_at))
     if day.weekday() == SUNDAY:
-        moments.append(("summary", due_utc(day, SUMMARY_AT, zone)))
+        moments.append(("summary", _due(day, f"{SUMMARY_AT:%H:%M}", schedule.tz)))
     return moments
 
 
@@ -99,7 +111,7 @@ def tick_batch(db, now: dt.datetime, grace: dt.timedelta = GRACE, after: int = 0
 
 def _runner_tick(db, schedule: Schedule, now: dt.datetime, grace: dt.timedelta,
                  claimed: set[tuple[int, str, str]]) -> int:  # fmt: skip
-    today = now.astimezone(ZoneInfo(schedule.tz)).date()
+    today = _local_date(now, schedule.tz)
     queued = 0
     for day in (today - dt.timedelta(days=1), today):
         due = [

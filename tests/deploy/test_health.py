@@ -88,3 +88,26 @@ async def test_the_endpoint_answers_200_or_503(tmp_path):
     finally:
         await runner.cleanup()
         store.close()
+
+
+async def test_bot_side_time_per_update_is_reported_as_a_histogram(tmp_path):
+    from bot.ordering import Histogram, percentile_ms
+
+    histogram = Histogram()
+    for ms in [0.5] * 50 + [4] * 40 + [12] * 9 + [7000]:  # 100 updates
+        histogram.add(ms / 1000)
+    store = await make_store(tmp_path)
+    try:
+        bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW, "histogram": histogram}
+        _, body = await health.report(bot_data)
+    finally:
+        store.close()
+    updates = body["updates"]
+    assert updates["handled"] == 100 and updates["p50_ms"] == 1 and updates["p95_ms"] == 15
+    assert dict(zip(updates["buckets_ms"], updates["counts"], strict=False))[5] == 40
+    assert updates["counts"][-1] == 1  # beyond the last bound (5 s)
+    assert percentile_ms(updates["counts"], 1.0) == float("inf")
+    before = list(updates["counts"])  # a window: the difference of two snapshots
+    histogram.add(0.025)
+    window = [b - a for a, b in zip(before, histogram.counts, strict=True)]
+    assert percentile_ms(window, 0.5) == 30 and percentile_ms([0] * len(window), 0.5) is None
