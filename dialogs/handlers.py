@@ -212,7 +212,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = query.data or ""
     if data.startswith("f:"):  # the hot path: one database read before the answer is shown
         store, chat, base, draft = await base_and_draft(update, context)
-        await answer_query(query, await runner.answer_button(store, chat, base, data, draft))
+        acked = False
+
+        async def ack() -> None:
+            nonlocal acked
+            acked = True
+            await answer_query(query)
+
+        toast = await runner.answer_button(store, chat, base, data, draft, ack)
+        if not acked:
+            await answer_query(query, toast)
         return
     store, chat, base = await base_of(update, context)
     toast = None

@@ -7,6 +7,7 @@ it stopped. A button from a question that is no longer current gets a polite "cl
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dialogs.chat import Chat, Keyboard
@@ -125,8 +126,10 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
 
 
 async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
-                        draft: Draft | None = UNREAD) -> str | None:  # fmt: skip
-    """A button press; returns the text for the button's toast (None: no toast)."""
+                        draft: Draft | None = UNREAD,
+                        ack: Callable[[], Awaitable[None]] | None = None) -> str | None:  # fmt: skip
+    """A button press; returns the text for the button's toast (None: no toast). `ack`
+    answers the press without a toast: called as soon as the press is known to be valid."""
     try:
         _, form_name, qid, raw_index = data.split(":", 3)
         index = int(raw_index)
@@ -142,7 +145,13 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
     label = _label(form, form.question(qid), ctx, index)
     if label is None:
         return "That button no longer works."
-    await _accept(store, chat, form, draft, ctx, label)
+    # a valid press: stop the button's spinner now, beside storing it and asking on
+    acked = asyncio.create_task(ack()) if ack is not None else None
+    try:
+        await _accept(store, chat, form, draft, ctx, label)
+    finally:
+        if acked is not None:
+            await acked
     return None
 
 
