@@ -55,16 +55,22 @@ def _clock(hhmm: str) -> dt.time:
     return dt.time(int(hour), int(minute))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.cache
+def _zone(tz: str) -> ZoneInfo:
+    # ZoneInfo keeps only 8 zones strongly: with more in use it re-read their files each tick
+    return ZoneInfo(tz)
+
+
+@functools.lru_cache(maxsize=65536)  # 2 days × 12 zones × every minute of a day fit
 def _due(day: dt.date, hhmm: str, tz: str) -> dt.datetime:
     """`due_utc` for a wall time "HH:MM": runners share zones and times, so a tick over many
     runners computes each combination once."""
-    return due_utc(day, _clock(hhmm), ZoneInfo(tz))
+    return due_utc(day, _clock(hhmm), _zone(tz))
 
 
 @functools.lru_cache(maxsize=1024)
 def _local_date(now: dt.datetime, tz: str) -> dt.date:
-    return now.astimezone(ZoneInfo(tz)).date()
+    return now.astimezone(_zone(tz)).date()
 
 
 def due_moments(schedule: Schedule, day: dt.date) -> list[tuple[str, dt.datetime]]:
