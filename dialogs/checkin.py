@@ -1,7 +1,6 @@
 """The daily check-in (/checkin): PROTOCOL.md §3 asked as buttons, then the engine's answer."""
 
 import datetime as dt
-import zoneinfo
 
 from dialogs import render
 from dialogs.alerts import raise_alerts
@@ -18,6 +17,7 @@ from dialogs.parsing import (
     yes_no,
 )
 from dialogs.runner import register, start
+from dialogs.zones import zone
 from protocols import Checkin, Day, Decision, decide
 from protocols.codes import HIGH_RISK_SITES
 from storage import (
@@ -141,7 +141,7 @@ FIELDS = ("pain_rest", "night_pain", "pain_session", "pain_morning", "soreness_h
 
 
 def local_today(now: dt.datetime, tz: str) -> dt.date:
-    return now.astimezone(zoneinfo.ZoneInfo(tz)).date()
+    return now.astimezone(zone(tz)).date()
 
 
 def _facts(db, user_id: int, today: dt.date) -> dict:

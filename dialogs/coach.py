@@ -6,12 +6,12 @@ them), is written to the audit log, reaches the engine as an event and is told t
 
 import datetime as dt
 import html
-from zoneinfo import ZoneInfo
 
 from dialogs import history as history_view
 from dialogs.alerts import runner_label
 from dialogs.checkin import event_date
 from dialogs.parsing import Invalid, time_zone
+from dialogs.zones import zone
 from protocols import Event, Profile
 from protocols.codes import HIGH_RISK_SITES
 from storage import (
@@ -80,11 +80,11 @@ def set_zone(db, user_id: int, text: str) -> str:
     if get_coach(db, user_id) is None:
         return NOT_A_COACH
     try:
-        zone = time_zone(text)
+        tz = time_zone(text)
     except Invalid as exc:
         return str(exc)
-    set_coach_tz(db, user_id, zone)
-    return f"Your time zone is {zone}: the digest arrives on Monday mornings there."
+    set_coach_tz(db, user_id, tz)
+    return f"Your time zone is {tz}: the digest arrives on Monday mornings there."
 
 
 def link_by_code(db, runner_id: int, chat_id: int, first_name: str, code: str) -> tuple[str, bool]:
@@ -157,7 +157,7 @@ def athletes_text(db, coach_id: int, now: dt.datetime) -> str:
     athletes = athletes_of(db, coach_id)
     if not athletes:
         return "No runners linked yet. Send /coach to see your invite link."
-    today = now.astimezone(ZoneInfo(coach.tz)).date()
+    today = now.astimezone(zone(coach.tz)).date()
     lines = ["Your athletes:"]
     for n, runner in enumerate(athletes, 1):
         latest = latest_decision(db, runner.user_id)

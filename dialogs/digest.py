@@ -1,10 +1,10 @@
 """The coach's weekly digest: Monday morning in the coach's own zone, one line per athlete."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from dialogs.alerts import runner_label
 from dialogs.coach import light
+from dialogs.zones import zone
 from storage import athletes_of, enqueue, latest_decision, list_coaches
 
 DIGEST_AT = dt.time(8, 0)  # Monday morning, the coach's time
@@ -29,8 +29,8 @@ def tick(db, now: dt.datetime) -> int:
     """Queue the digests due now; the dedupe key makes each happen once per coach and Monday."""
     queued = 0
     for coach in list_coaches(db):
-        local = now.astimezone(ZoneInfo(coach.tz))
-        due = dt.datetime.combine(local.date(), DIGEST_AT, tzinfo=ZoneInfo(coach.tz))
+        local = now.astimezone(zone(coach.tz))
+        due = dt.datetime.combine(local.date(), DIGEST_AT, tzinfo=zone(coach.tz))
         if local.weekday() != MONDAY or not due <= local < due + GRACE:
             continue
         key = f"digest:{coach.user_id}:{local.date().isoformat()}"

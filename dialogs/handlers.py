@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -27,6 +26,7 @@ from dialogs import (
 from dialogs.chat import Chat
 from dialogs.context import answer_query, base_and_draft, base_of, onboarded
 from dialogs.forms import FormContext
+from dialogs.zones import zone
 from protocols import Event
 from storage import (
     Store,
@@ -260,7 +260,7 @@ async def _snooze(store: Store, base: FormContext, data: str) -> str:
         return "You have already checked in today — nothing to snooze."
     until = base.now + dt.timedelta(hours=hours)
     await store.run(set_snoozed_until, base.user_id, until)
-    local = until.astimezone(ZoneInfo(row.tz))
+    local = until.astimezone(zone(row.tz))
     return f"OK — I'll remind you again at {local:%H:%M}."
 
 

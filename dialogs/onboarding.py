@@ -2,7 +2,6 @@
 schedule facts, a summary to correct, then the first check-in."""
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from dialogs import texts
@@ -21,6 +20,7 @@ from dialogs.parsing import (
     yes_no,
 )
 from dialogs.runner import END, RETURN_TO, register
+from dialogs.zones import zone as zone_of
 from protocols import Profile
 from protocols.codes import HIGH_RISK_SITES, Site
 from storage import Store, clear_draft, set_checkin_time, set_tz, update_profile
@@ -121,7 +121,7 @@ def _running_prompt(ctx: FormContext) -> str:
 
 def _tz_confirm_prompt(ctx: FormContext) -> str:
     zone = ctx.answers["tz"]
-    local = ctx.now.astimezone(zoneinfo.ZoneInfo(zone))
+    local = ctx.now.astimezone(zone_of(zone))
     return f"I understood {zone} — it is {local:%H:%M} there now. Is that right?"
 
 
@@ -235,7 +235,7 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
         await chat.send(texts.DECLINED)
         return
     zone = ctx.answers["tz"]
-    today = ctx.now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    today = ctx.now.astimezone(zone_of(zone)).date()
     ctx = FormContext(ctx.user_id, ctx.chat_id, ctx.first_name, today, ctx.now, ctx.answers)
     profile = build_profile(ctx)
     await store.run(_save, ctx.user_id, profile, zone, ctx.answers["checkin_time"])

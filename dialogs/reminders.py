@@ -18,6 +18,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from dialogs.summary import weekly_summary
+from dialogs.zones import zone
 from protocols.codes import WEEKDAYS
 from protocols.ladder import strength_exercises
 from storage import (
@@ -55,22 +56,16 @@ def _clock(hhmm: str) -> dt.time:
     return dt.time(int(hour), int(minute))
 
 
-@functools.cache
-def _zone(tz: str) -> ZoneInfo:
-    # ZoneInfo keeps only 8 zones strongly: with more in use it re-read their files each tick
-    return ZoneInfo(tz)
-
-
 @functools.lru_cache(maxsize=65536)  # 2 days × 12 zones × every minute of a day fit
 def _due(day: dt.date, hhmm: str, tz: str) -> dt.datetime:
     """`due_utc` for a wall time "HH:MM": runners share zones and times, so a tick over many
     runners computes each combination once."""
-    return due_utc(day, _clock(hhmm), _zone(tz))
+    return due_utc(day, _clock(hhmm), zone(tz))
 
 
 @functools.lru_cache(maxsize=1024)
 def _local_date(now: dt.datetime, tz: str) -> dt.date:
-    return now.astimezone(_zone(tz)).date()
+    return now.astimezone(zone(tz)).date()
 
 
 def due_moments(schedule: Schedule, day: dt.date) -> list[tuple[str, dt.datetime]]:
