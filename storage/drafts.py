@@ -12,6 +12,7 @@ from pydantic_core import to_json
 from sqlite_utils import Database
 
 from storage.db import parse_utc, utc_iso
+from storage.runners import runner_tz
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +63,7 @@ def load_draft(db: Database, user_id: int) -> Draft | None:
 def form_state(db: Database, user_id: int) -> tuple[str | None, Draft | None]:
     """The user's time zone (None if not a runner) and open form, in one database call: what
     every answer needs first."""
-    row = db.execute("SELECT tz FROM runners WHERE user_id = ?", [user_id]).fetchone()
-    return (row[0] if row else None), load_draft(db, user_id)
+    return runner_tz(db, user_id), load_draft(db, user_id)
 
 
 def clear_draft(db: Database, user_id: int) -> bool:
