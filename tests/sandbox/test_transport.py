@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
 
 import pytest
+import trustme
+from aiohttp import web
 from sandbox_demo import png_bytes
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -140,3 +143,29 @@ async def test_unused_or_shut_down_request_says_so() -> None:
     await request.shutdown()  # twice is harmless, as PTB may do on errors
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request("http://127.0.0.1:1/", "POST")
+
+
+async def test_tls_certificates_are_verified() -> None:
+    """Against an HTTPS server whose certificate no public CA signed, the request fails
+    rather than talking to it: verification is on (the bot's token travels in every URL)."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(connect_timeout=2)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError, match="(?i)certificate"):
+            await request.post(f"https://127.0.0.1:{port}/bot{TOKEN}/getMe", RequestData())
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
