@@ -70,7 +70,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from procfs import cpu_seconds, machine_busy_seconds, status_kb  # noqa: E402
+
 from bot.ordering import percentile_ms  # noqa: E402 - the path above first
+from tests.e2e.harness import GREEN  # noqa: E402 - the green answers of the e2e tests
 
 FIRST_ID = 1_000_000  # stridecoach's runners
 ECHO_FIRST_ID = 3_000_000  # the echo bot's users (other chats, same sandbox)
@@ -78,41 +81,6 @@ BARE_FIRST_ID = 5_000_000  # the echo bot on PTB's default httpx transport
 TOKEN = "1:BENCH"
 HISTORY_DAYS = 21
 NEXT_TIMEOUT = 60.0  # at saturation an answer waits behind every other runner's
-GREEN = {
-    "pain_rest": "0", "night_pain": "No", "session_done": "Yes, all of it", "pain_session": "0",
-    "pain_morning": "0", "soreness_hours": "A few hours", "tenderness": "No", "swelling": "No",
-    "limp": "No", "hip_groin_pain": "No", "sleep_hours": "8", "calcium_mg": "3",
-    "protein_g": "4", "weight_kg": "Skip", "missed_cycles": "0",
-}  # fmt: skip
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# --- /proc ------------------------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads) in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        data = f.read()
-    fields = data[data.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    with open("/proc/stat") as f:
-        user, nice, system, idle, iowait, irq, softirq, steal = (
-            int(x) for x in f.readline().split()[1:9]
-        )
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-def status_kb(pid: int, key: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:

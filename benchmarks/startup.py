@@ -44,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from procfs import status_kb  # noqa: E402 - benchmarks/procfs.py, next to this script
+
 from bot.sandbox import Sandbox  # noqa: E402
 from protocols import Checkin, Day, Profile, decide  # noqa: E402
 from storage import (  # noqa: E402
@@ -176,12 +178,6 @@ def build(path: Path, runners: int) -> float:
     return time.monotonic() - began
 
 
-def kb(pid: int, key: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def fresh_copy(cached: Path, work: str) -> None:
@@ -218,7 +214,7 @@ async def start_once(db: str) -> dict[str, float | None]:
                     raise RuntimeError(f"the bot exited with {proc.returncode}")
                 await asyncio.sleep(0.005)
             ready = sandbox.calls("setMyCommands")[0].at - began
-            rss_ready = kb(proc.pid, "VmRSS")
+            rss_ready = status_kb(proc.pid, "VmRSS")
             deadline = time.monotonic() + 120
             while not (tick_done and sandbox.calls("sendMessage")) and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
@@ -227,8 +223,8 @@ async def start_once(db: str) -> dict[str, float | None]:
             return {"ready_s": ready, "rss_ready_mb": rss_ready / 1024,
                     "first_tick_done_s": tick_done[0] if tick_done else None,
                     "first_reminder_sent_s": sent[0].at - began if sent else None,
-                    "rss_after_tick_mb": kb(proc.pid, "VmRSS") / 1024,
-                    "peak_rss_mb": kb(proc.pid, "VmHWM") / 1024}  # fmt: skip
+                    "rss_after_tick_mb": status_kb(proc.pid, "VmRSS") / 1024,
+                    "peak_rss_mb": status_kb(proc.pid, "VmHWM") / 1024}  # fmt: skip
         finally:
             proc.terminate()
             await proc.wait()

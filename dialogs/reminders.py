@@ -15,7 +15,6 @@ twice (autumn) use the first occurrence — and the unique key makes either happ
 import datetime as dt
 import functools
 import logging
-from zoneinfo import ZoneInfo
 
 from dialogs.summary import weekly_summary
 from dialogs.zones import zone
@@ -46,21 +45,13 @@ BATCH = 200
 PRIORITY = {"checkin": 1, "nudge": 1, "snooze": 1, "strength": 0, "summary": 0}
 
 
-def due_utc(day: dt.date, at: dt.time, zone: ZoneInfo) -> dt.datetime:
-    """The UTC moment of a local wall time on a local date (fold=0 for gaps and overlaps)."""
-    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
-
-
-def _clock(hhmm: str) -> dt.time:
-    hour, minute = hhmm.split(":")
-    return dt.time(int(hour), int(minute))
-
-
 @functools.lru_cache(maxsize=65536)  # 2 days × 12 zones × every minute of a day fit
 def _due(day: dt.date, hhmm: str, tz: str) -> dt.datetime:
-    """`due_utc` for a wall time "HH:MM": runners share zones and times, so a tick over many
-    runners computes each combination once."""
-    return due_utc(day, _clock(hhmm), zone(tz))
+    """The UTC moment of a local wall time "HH:MM" on a local date (fold=0 for gaps and
+    overlaps). Runners share zones and times: a tick computes each combination once."""
+    hour, minute = hhmm.split(":")
+    at = dt.time(int(hour), int(minute))
+    return dt.datetime.combine(day, at, tzinfo=zone(tz)).astimezone(dt.UTC)
 
 
 @functools.lru_cache(maxsize=1024)
