@@ -36,7 +36,7 @@ def now_of(context: ContextTypes.DEFAULT_TYPE) -> dt.datetime:
 async def base_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
     """The store, the chat and a form context (today in the runner's own zone)."""
     store = store_of(context)
-    tz = await store.run(runner_tz, update.effective_user.id)
+    tz = await store.read(runner_tz, update.effective_user.id)
     return store, *_base(update, context, tz)
 
 
@@ -45,7 +45,7 @@ async def base_and_draft(
 ) -> tuple[Store, Chat, FormContext, Draft | None]:
     """`base_of` and the open form, read together (one database call, for answers)."""
     store = store_of(context)
-    tz, draft = await store.run(form_state, update.effective_user.id)
+    tz, draft = await store.read(form_state, update.effective_user.id)
     return store, *_base(update, context, tz), draft
 
 

@@ -79,7 +79,7 @@ async def current(store: Store, user_id: int, chat: Chat | None = None,
     """The open form and its draft (read here unless the caller read it with the zone); an
     expired one is dropped (and the user told why)."""
     if draft is UNREAD:
-        draft = await store.run(load_draft, user_id)
+        draft = await store.read(load_draft, user_id)
     if draft is None or draft.form not in FORMS or draft.question is None:
         return None
     form = FORMS[draft.form]

@@ -6,6 +6,11 @@ connection may be used from a worker thread, with the pragmas of DESIGN.md decis
 `Store` owns one such connection and one worker thread. Every call goes through
 `await store.run(fn, *args)`, which runs `fn(db, *args)` on that thread: calls are
 serialised (one at a time, in submission order) and the event loop never blocks on SQLite.
+
+The one exception is `await store.read(fn, *args)` for the point reads every update starts
+with: it runs `fn` on a second, read-only connection on the event loop itself, which never
+waits for a lock (busy timeout 0) and hands the call to the thread whenever SQLite says busy.
+See `Store.read` for why.
 """
 
 from __future__ import annotations
@@ -64,6 +69,9 @@ class Store:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stridecoach-db")
         # Opened on the worker thread too, so the connection only ever sees that thread.
         self.db: Database = self._executor.submit(open_db, path).result()
+        self._path = str(path)
+        self._reader: Database | None = None
+        self.reads_on_loop = 0  # how many `read` calls did not need the thread (for tests)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(db, *args, **kwargs)` on the database thread and return its result."""
@@ -72,8 +80,43 @@ class Store:
             self._executor, functools.partial(fn, self.db, *args, **kwargs)
         )
 
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run the read-only `fn(db, *args)` at once on the event loop; on the thread if
+        SQLite is busy (or the database is in memory, which a second connection cannot see).
+
+        A deliberate exception to "never block the loop on SQLite" (DESIGN.md decision 5), for
+        a point read by primary key (tens of microseconds): under load each `run` waits for the
+        GIL twice — the database thread to start, the loop to resume — and that hop, not the
+        query, was most of an answer's time (benchmarks/checkin_load.py: p95 with the form's
+        read here fell to under 20 ms). It cannot stall the loop on a lock: the connection has
+        a busy timeout of 0, and `query_only` makes any write fail instead of taking a lock.
+        Committed writes are visible at once (WAL); `run`'s writes are committed on return.
+        """
+        reader = self._reader if self._reader is not None else self._open_reader()
+        if reader is None:
+            return await self.run(fn, *args)
+        try:
+            result = fn(reader, *args)
+        except sqlite3.OperationalError as exc:
+            if not exc.sqlite_errorname.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+                raise  # e.g. a write attempted here: a bug, not a reason to retry
+            return await self.run(fn, *args)  # the thread waits its turn instead
+        self.reads_on_loop += 1
+        return result
+
+    def _open_reader(self) -> Database | None:
+        if self._path == ":memory:" or self._path.startswith("file:"):
+            return None
+        conn = sqlite3.connect(self._path, check_same_thread=False, timeout=0)
+        conn.execute("PRAGMA query_only = ON")
+        self._reader = Database(conn)
+        return self._reader
+
     def close(self) -> None:
         """Finish queued calls, close the connection, stop the thread. Safe to call twice."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         try:
             self._executor.submit(self.db.close).result()
         except RuntimeError:  # already shut down

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import sqlite3
 import threading
 import time
 
@@ -139,3 +140,64 @@ async def test_store_close_is_idempotent_and_final(db_path):
     store.close()
     with pytest.raises(RuntimeError):
         await store.run(lambda db: None)
+
+
+async def test_store_read_runs_on_the_loop_and_sees_committed_writes(db_path):
+    store = Store(db_path)
+    try:
+        await store.run(migrate)
+        await store.run(lambda db: db.execute("INSERT INTO form_drafts (user_id, form, answers,"
+                                              " updated_at) VALUES (7, 'checkin', '{}', 'x')"))  # fmt: skip
+
+        def form_of(db, user_id):
+            row = db.execute("SELECT form FROM form_drafts WHERE user_id = ?", [user_id]).fetchone()
+            return row[0], threading.get_ident()
+
+        assert await store.read(form_of, 7) == ("checkin", threading.get_ident())
+        await store.run(lambda db: db.execute("UPDATE form_drafts SET form = 'settings'"))
+        assert (await store.read(form_of, 7))[0] == "settings"
+        assert store.reads_on_loop == 2
+    finally:
+        store.close()
+
+
+async def test_store_read_cannot_write(db_path):
+    store = Store(db_path)
+    try:
+        await store.run(migrate)
+        with pytest.raises(Exception, match="readonly"):
+            await store.read(lambda db: db.execute("DELETE FROM runners"))
+    finally:
+        store.close()
+
+
+async def test_store_read_hands_over_to_the_thread_while_the_database_is_locked(db_path):
+    store = Store(db_path)
+
+    def lock(db):  # the thread's connection takes the file for itself, as a restore might
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        db.execute("BEGIN EXCLUSIVE")
+        db.execute("UPDATE runners SET tz = tz")
+        db.execute("COMMIT")  # exclusive locking mode keeps the lock after the commit
+
+    try:
+        await store.run(migrate)
+        await store.run(lock)
+        started = time.perf_counter()
+        count = await store.read(lambda db: db.execute("SELECT count(*) FROM runners").fetchone()[0])
+        waited = time.perf_counter() - started
+    finally:
+        store.close()
+    assert count == 0  # answered, by the thread
+    assert store.reads_on_loop == 0
+    assert waited < 1  # never the busy timeout (5 s): the loop did not wait for the lock
+
+
+async def test_store_read_of_a_memory_database_uses_the_thread():
+    store = Store(":memory:")
+    try:
+        await store.run(migrate)
+        ident = await store.read(lambda db: threading.get_ident())
+        assert ident != threading.get_ident() and store.reads_on_loop == 0
+    finally:
+        store.close()
