@@ -42,6 +42,7 @@ def markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
 # throw away — that parsing was a fifth of the bot's CPU under load (cProfile,
 # benchmarks/checkin_load.py). PTB suggests its typed method instead; here we know better.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'")
+UNCHANGED = "message is not modified"  # Telegram's 400 for an edit to the same text and buttons
 
 
 @dataclass
@@ -57,10 +58,28 @@ class Chat:
             params["reply_markup"] = markup(keyboard)
         if html:
             params["parse_mode"] = ParseMode.HTML
+        result = await self._call("sendMessage", params)
+        return int(result["message_id"])
+
+    async def replace(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> bool:
+        """Turn a message into another (text and buttons); False if Telegram would not, e.g.
+        the network failed: the caller then sends it as a new message instead."""
+        params: dict[str, Any] = {"chat_id": self.chat_id, "message_id": message_id, "text": text}
+        if keyboard:
+            params["reply_markup"] = markup(keyboard)
+        try:
+            await self._call("editMessageText", params)
+        except TelegramError as exc:
+            if UNCHANGED in str(exc):  # a repeated press: it already shows this
+                return True
+            log.info("message %s not replaced (%s): sending anew", message_id, type(exc).__name__)
+            return False
+        return True
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Any:
         for attempt in range(3):
             try:
-                result = await self.bot.do_api_request("sendMessage", params)
-                return int(result["message_id"])
+                return await self.bot.do_api_request(method, params)
             except RetryAfter as exc:
                 if attempt == 2:
                     raise

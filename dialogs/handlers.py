@@ -219,7 +219,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             acked = True
             await answer_query(query)
 
-        toast = await runner.answer_button(store, chat, base, data, draft, ack)
+        pressed = query.message.message_id if query.message is not None else None
+        toast = await runner.answer_button(store, chat, base, data, draft, ack, pressed)
         if not acked:
             await answer_query(query, toast)
         return

@@ -9,7 +9,6 @@ from telegram import Bot, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from dialogs.charts import progress_png
-from dialogs.chat import Chat
 from dialogs.context import answer_query, base_of, onboarded
 from dialogs.export import export_csvs
 from dialogs.history import history_table
@@ -160,8 +159,8 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await answer_query(query)
     if data.startswith("del:confirm"):
         await store.run(_delete, base.user_id)
-        await Chat(context.bot, chat.chat_id).edit(query.message.message_id, DELETE_EXPLAINED)
         await chat.send("Done: everything about you is deleted. If you ever want to start again, send /start.")
+        await chat.edit(query.message.message_id, DELETE_EXPLAINED)  # drops the buttons
         if chat.wake:
             chat.wake()
     else:

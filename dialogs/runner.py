@@ -3,6 +3,10 @@
 It asks the current question, parses button presses and typed text with the same parser,
 stores each answer in the database as it arrives and resumes after a restart exactly where
 it stopped. A button from a question that is no longer current gets a polite "closed".
+
+A button answer turns the question's message into the next question (the answer shown above
+it): one edit instead of an edit and a new message, so a press costs two Bot API calls, not
+three. A typed answer comes below the question, so the next question is sent below it.
 """
 
 import asyncio
@@ -127,9 +131,11 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
 
 async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
                         draft: Draft | None = UNREAD,
-                        ack: Callable[[], Awaitable[None]] | None = None) -> str | None:  # fmt: skip
-    """A button press; returns the text for the button's toast (None: no toast). `ack`
-    answers the press without a toast: called as soon as the press is known to be valid."""
+                        ack: Callable[[], Awaitable[None]] | None = None,
+                        message_id: int | None = None) -> str | None:  # fmt: skip
+    """A button press on message `message_id`; returns the text for the button's toast (None:
+    no toast). `ack` answers the press without a toast: called as soon as the press is known
+    to be valid."""
     try:
         _, form_name, qid, raw_index = data.split(":", 3)
         index = int(raw_index)
@@ -139,6 +145,8 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
     if found == EXPIRED:
         return None
     if found is None or found[0].form != form_name or found[0].question != qid:
+        if found is not None and message_id is not None and message_id == found[0].message_id:
+            await _show_current(store, chat, found, base, form_name, qid)
         return CLOSED
     draft, form = found
     ctx = _context(base, dict(draft.answers))
@@ -148,11 +156,38 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
     # a valid press: stop the button's spinner now, beside storing it and asking on
     acked = asyncio.create_task(ack()) if ack is not None else None
     try:
-        await _accept(store, chat, form, draft, ctx, label)
+        # in place only on the question's own message (not a copy sent after a failed edit)
+        await _accept(store, chat, form, draft, ctx, label, in_place=message_id == draft.message_id)
     finally:
         if acked is not None:
             await acked
     return None
+
+
+async def _show_current(store: Store, chat: Chat, found: tuple[Draft, Form], base: FormContext,
+                        form_name: str, qid: str) -> None:  # fmt: skip
+    """A press on the open form's own message, from a question that is no longer current:
+    a repeated press, or the process stopped between storing an answer and showing the next
+    question. Make sure the message shows the current question (a no-op if it already does)."""
+    draft, form = found
+    ctx = _context(base, dict(draft.answers))
+    current_q = form.question(draft.question)
+    pressed = None
+    if form_name == draft.form and qid in draft.answers:  # "_…" facts are answers too: look up
+        pressed = next((q for q in form.questions if q.id == qid), None)
+    text = current_q.text(ctx) if pressed is None else _moved_on(pressed, ctx, current_q)
+    if not await chat.replace(draft.message_id, text, keyboard(form, current_q, ctx)):
+        await ask(store, chat, form, current_q, ctx)
+
+
+def _answered(q: Question, ctx: FormContext) -> str:
+    """A question with its answer, as the answered question's message shows it."""
+    return f"{q.text(ctx)}\n✓ {q.show(ctx.answers[q.id])}"
+
+
+def _moved_on(q: Question, ctx: FormContext, nxt: Question) -> str:
+    """The message of a question answered by button, turned into the next question."""
+    return f"{_answered(q, ctx)}\n\n{nxt.text(ctx)}"
 
 
 async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
@@ -181,7 +216,9 @@ async def cancel(store: Store, user_id: int) -> str | None:
 
 
 async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormContext,
-                  text: str) -> None:  # fmt: skip
+                  text: str, in_place: bool = False) -> None:  # fmt: skip
+    """Store the answer and go on: the next question, in the answered question's message when
+    `in_place` (a button answer), else below; or finish the form."""
     q = form.question(draft.question)
     try:
         value = q.parse(text, ctx)
@@ -189,18 +226,26 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
         await ask(store, chat, form, q, ctx, f"⚠️ {exc}")
         return
     ctx.answers[q.id] = value
+    nxt = _next(form, q, value, ctx)
+    shown = draft.message_id
+    if nxt is None:
+        await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
+        await form.finish(ctx, chat, store)  # clears the draft together with what it saves
+        if shown is not None:  # after the result, so the result is the reply; cosmetic
+            await chat.edit(shown, _answered(q, ctx))
+        return
+    if in_place and shown is not None:
+        # stored first: should the process stop before the edit, a press on this message
+        # finds it is meant to show `nxt` and shows it (_show_current)
+        await store.run(save_draft, ctx.user_id, form.name, nxt.id, ctx.answers, shown)
+        if await chat.replace(shown, _moved_on(q, ctx, nxt), keyboard(form, nxt, ctx)):
+            return
+        shown = None  # not replaced (network, …): the question goes out as a new message
     # the answered question shows its answer; that edit is cosmetic (Chat.edit never
-    # raises), so it goes out alongside the next step rather than before it
-    edit = None
-    if draft.message_id is not None:
-        edit = asyncio.create_task(chat.edit(draft.message_id, f"{q.text(ctx)}\n✓ {q.show(value)}"))
+    # raises), so it goes out alongside the next question rather than before it
+    edit = asyncio.create_task(chat.edit(shown, _answered(q, ctx))) if shown is not None else None
     try:
-        nxt = _next(form, q, value, ctx)
-        if nxt is None:
-            await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
-            await form.finish(ctx, chat, store)  # clears the draft together with what it saves
-        else:
-            await ask(store, chat, form, nxt, ctx)
+        await ask(store, chat, form, nxt, ctx)
     finally:
         if edit is not None:
             await edit

@@ -52,10 +52,10 @@ async def reply(user: SandboxUser, text: str, timeout: float = 15) -> BotMessage
 
 
 async def tap(user: SandboxUser, label: str, timeout: float = 15) -> BotMessage:
-    """Press a button on the latest message that has it; return the bot's next message."""
+    """Press a button on the latest message that has it; return the bot's answer: its next
+    message, or the pressed message turned into the next question."""
     latest = next(m for m in reversed(user.messages) if label in [b for row in m.buttons for b in row])
-    await user.press(label, latest)
-    return await user.wait_for_message(timeout)
+    return await user.press_for_reply(label, latest, timeout)
 
 
 ONBOARDING = (
@@ -146,8 +146,7 @@ async def answer_checkin(user: SandboxUser, first: BotMessage, **answers: str) -
         if value.startswith("type:"):
             message = await reply(user, value.removeprefix("type:"))
         else:
-            await user.press(value, message)
-            message = await user.wait_for_message(timeout=15)
+            message = await user.press_for_reply(value, message, timeout=15)
     return message, asked
 
 

@@ -83,14 +83,46 @@ async def test_invalid_answers_get_a_reprompt_and_the_form_goes_on(sandbox, bot)
     assert "Today" in decision.text
 
 
+async def test_a_button_answer_turns_the_question_into_the_next_one(sandbox, bot):
+    eve, question = await onboard(sandbox, 1015, "Eve")
+    shown = len(eve.messages)
+    card = await tap(eve, "3")
+    assert card is question and len(eve.messages) == shown  # edited, nothing new sent
+    assert card.text.startswith("Bone pain right now") and "\n✓ 3\n\n" in card.text
+    assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
+
+
 async def test_a_stale_button_is_politely_closed(sandbox, bot):
     fay, question = await onboard(sandbox, 1007, "Fay")
     old_data = question.button_data["0"]
-    await fay.press("0", question)
-    await fay.wait_for_message(timeout=15)
-    await fay.press_data(old_data, question)
+    card = await tap(fay, "0")
+    await fay.press_data(old_data, question)  # a second press of "0", on the same message
     answer = await fay.wait_for_answer()
     assert "closed" in answer.text
+    await fay.wait_idle()
+    assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
+    forged = await fay.press_data("f:checkin:_date:0", card)  # a stored fact, not a question
+    assert "closed" in (await fay.wait_for_answer(forged)).text
+    await fay.wait_idle()
+    assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
+
+
+async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sandbox, bot):
+    """The answer is stored with the next question before the message is edited: a press on
+    the message still showing the answered question brings the next one up."""
+    from storage import load_draft, save_draft
+
+    gil, question = await onboard(sandbox, 1016, "Gil")
+    store = bot.app.bot_data["store"]
+    draft = await store.run(load_draft, gil.id)
+    await store.run(save_draft, gil.id, "checkin", "night_pain", {**draft.answers, "pain_rest": 0},
+                    question.message_id)  # fmt: skip
+    await gil.press("5", question)  # the message still asks for pain at rest
+    assert "closed" in (await gil.wait_for_answer()).text
+    await gil.wait_idle()
+    assert "✓ 0\n\nDid bone pain wake you" in question.text  # the stored answer, not "5"
+    decision, asked = await answer_checkin(gil, question)
+    assert asked[0] == "night_pain" and "W1" in decision.text
 
 
 async def test_second_checkin_offers_a_correction_and_recomputes(sandbox, bot):
@@ -162,8 +194,7 @@ async def test_a_checkin_left_open_overnight_is_set_aside(sandbox, bot, clock):
     await answer_checkin(ned, question)
     clock.advance(days=1)
     question = await reply(ned, "/checkin")
-    await ned.press("0", question)
-    await ned.wait_for_message(timeout=15)
+    await tap(ned, "0")
     clock.advance(days=1)
     aside = await reply(ned, "No")
     assert "earlier day" in aside.text

@@ -38,14 +38,18 @@ async def draft_answers(store: Store, user_id: int) -> tuple[str, dict]:
 async def test_a_failed_edit_does_not_drop_the_answer(tmp_path):
     """A 5xx, dropped connection or timeout on the cosmetic edit of an answered question
     (Chat.edit in runner._accept) used to abort the answer before ask() saved the draft: the
-    answer was discarded and the runner told "Sorry … your answers so far are saved"."""
+    answer was discarded and the runner told "Sorry … your answers so far are saved". Now
+    that edit turns the question into the next one; when it fails, the next question is sent
+    as a new message."""
     async with runner_at_checkin(tmp_path) as (sandbox, store, user, question):
         assert question_of(question) == "pain_rest"
         sandbox.faults.fail_next("error")  # the next send-like call: the edit of this question
+        shown = question.text
         await user.press("0", question)
         after = await user.wait_for_message()
         assert sandbox.calls("editMessageText", "error_5xx")
         assert question_of(after) == "night_pain", after.text
+        assert question.text == shown  # the failed edit changed nothing
         current, answers = await draft_answers(store, user.id)
         assert (current, answers.get("pain_rest")) == ("night_pain", 0)
 
@@ -57,8 +61,9 @@ async def test_a_resent_typed_answer_is_not_taken_for_the_next_question(tmp_path
     async with runner_at_checkin(tmp_path) as (sandbox, store, user, question):
         answers = {"pain_rest": "0", "pain_morning": "0"}
         while question_of(question) != "sleep_hours":
-            await user.press(answers.get(question_of(question), "No"), question)
-            question = await user.wait_for_message()
+            question = await user.press_for_reply(
+                answers.get(question_of(question), "No"), question
+            )
         await user.send("8")  # no reply yet (the bot is slow, or was down) …
         await user.send("8")  # … so the runner sends it again
         await user.wait_idle(quiet=0.5)

@@ -244,9 +244,14 @@ def is_decision(text: str) -> bool:
     return text.split("\n\n")[-1].startswith("Next: ")
 
 
-def more(user: SandboxUser, than: int) -> bool:
-    """Whether the bot has sent `user` more than `than` messages."""
-    return len(user.messages) > than
+def shown(user: SandboxUser, first: int) -> tuple[int, int]:
+    """What the bot has shown `user` since message `first`: messages, and edits of them."""
+    messages = user.messages[first:]
+    return len(messages), sum(len(m.history) for m in messages)
+
+
+def moved(user: SandboxUser, first: int, state: tuple[int, int]) -> bool:
+    return shown(user, first) != state
 
 
 def field_index(message: BotMessage) -> int | None:
@@ -275,17 +280,21 @@ class Runner:
     async def check_in(self, deadline: float) -> CheckinLog:
         user, log = self.user, self.log
         loop = asyncio.get_running_loop()
-        first = scanned = len(user.messages)
-        acted: set[int] = set()  # message ids answered
-        retried: set[int] = set()  # message ids answered twice
+        first = len(user.messages)
+        seen: dict[int, int] = {}  # message id → versions observed (a form edits its question)
+        acted: set[tuple[int, str | None]] = set()  # (message id, question) answered
+        retried: set[tuple[int, str | None]] = set()  # … answered twice
         last: tuple[str, BotMessage] | None = None  # the latest answer and the question it was for
         sorry = False
         await user.send("/checkin")
         since = loop.time()
         while True:
-            for message in user.messages[scanned:]:
-                sorry |= self._observe(message)
-            scanned = len(user.messages)
+            for message in user.messages[first:]:
+                versions = len(message.history) + 1
+                if seen.get(message.message_id) != versions:
+                    seen[message.message_id] = versions
+                    sorry |= self._observe(message)
+            state = shown(user, first)
             if log.done:
                 return log
             if loop.time() > deadline:
@@ -293,22 +302,28 @@ class Runner:
                     f"{user!r} did not finish the check-in:\n{user.transcript(last=12)}"
                 )
             target = self._target(user.messages[first:])
-            if target is not None and target.message_id not in acted:
+            if target is not None and (target.message_id, question_of(target)) not in acted:
+                asked = question_of(target)
                 await asyncio.sleep(self.rng.uniform(*THINK))
-                if not target.buttons:  # answered meanwhile (an earlier answer got through)
+                # answered meanwhile (an earlier answer got through), or moved on in place
+                if not target.buttons or question_of(target) != asked:
                     continue
-                acted.add(target.message_id)
+                acted.add((target.message_id, asked))
                 last = await self._answer(target)
                 since, sorry = loop.time(), False
                 continue
             left = since + self.patience - loop.time()
             if left > 0 and not sorry:
-                await user.chat.changed.wait_until(partial(more, user, scanned), min(left, 1.0))
+                await user.chat.changed.wait_until(
+                    partial(moved, user, first, state), min(left, 1.0)
+                )
                 continue
-            # no reply: answer again if the question is still open, else ask where we are
+            # no reply: answer again if the question is still shown, else ask where we are
             log.resends += 1
-            if last is not None and last[1].buttons and last[1].message_id not in retried:
-                retried.add(last[1].message_id)
+            key = (last[1].message_id, last[0]) if last is not None else None
+            if (last is not None and last[1].buttons and question_of(last[1]) == last[0]
+                    and key not in retried):  # fmt: skip
+                retried.add(key)
                 await self._send(last[0], last[1])
             else:
                 await user.send("/checkin")

@@ -2,7 +2,6 @@
 
 import asyncio
 import datetime as dt
-import sqlite3
 import threading
 import time
 
