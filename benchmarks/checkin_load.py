@@ -24,7 +24,8 @@ instrument): for each update, from the moment getUpdates handed it to the bot to
 
 * ``first``: the bot's first Bot API call for it (an edit, a message, or the answer to
   that very button press; a late answerCallbackQuery of the previous press is not counted),
-* ``reply``: the bot's next sendMessage in that chat (what the runner waits for),
+* ``reply``: the bot's next sendMessage or editMessageText in that chat (what the runner
+  waits for: a button answer turns the question into the next one),
 * ``done``: the later of ``reply`` and the answerCallbackQuery of that press.
 
 stridecoach's own measure is reported beside it (``in_bot_p50/p95/p99_ms``): the difference
@@ -103,7 +104,8 @@ class Recorder:
     RESPONSES = ("sendmessage", "sendphoto", "senddocument", "editmessagetext",
                  "editmessagereplymarkup", "editmessagecaption", "deletemessage",
                  "answercallbackquery", "sendchataction")  # fmt: skip
-    MESSAGES = ("sendmessage", "sendphoto", "senddocument")
+    MESSAGES = ("sendmessage", "sendphoto", "senddocument", "editmessagetext")  # a reply: a
+    # message, or (stridecoach's form) the pressed question turned into the next one
 
     def __init__(self, sandbox: Any) -> None:
         self.sandbox = sandbox
@@ -280,9 +282,12 @@ class Control:
         async with self.session.post(f"{self.url}/users/{uid}/send", json={"text": text}) as r:
             r.raise_for_status()
 
-    async def press(self, uid: int, data: str) -> None:
-        async with self.session.post(f"{self.url}/users/{uid}/press", json={"data": data}) as r:
+    async def press(self, uid: int, data: str) -> dict | None:
+        """Press, and return the bot's reply: a new message, or the pressed one edited."""
+        async with self.session.post(f"{self.url}/users/{uid}/press",
+                                     json={"data": data, "wait": NEXT_TIMEOUT}) as r:  # fmt: skip
             r.raise_for_status()
+            return (await r.json())["reply"]
 
     async def next(self, uid: int) -> dict | None:
         async with self.session.get(f"{self.url}/users/{uid}/next",
@@ -356,9 +361,8 @@ class Load:
                     if self.think:
                         await asyncio.sleep(self.rng.uniform(0.5 * self.think, 1.5 * self.think))
                     began = time.monotonic()
-                    await self.control.press(uid, data)
+                    message = await self.control.press(uid, data)
                     presses += 1
-                    message = await self.control.next(uid)
                     if message is not None:
                         self.rtts.append((began, time.monotonic() - began))
                 if message is None:

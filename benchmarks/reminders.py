@@ -65,7 +65,7 @@ THINK_SECONDS = 2.0  # a person reads the question before tapping
 
 async def probe_round_trips(user, seconds: float) -> list[float]:
     """A runner doing check-ins (first button each time, a second apart, as a person would):
-    seconds from a press to the bot's next message."""
+    seconds from a press to the bot's reply (the question edited into the next, or a message)."""
     latencies: list[float] = []
     end = time.monotonic() + seconds
     message = None
@@ -77,8 +77,7 @@ async def probe_round_trips(user, seconds: float) -> list[float]:
         label = message.buttons[0][0]
         await asyncio.sleep(THINK_SECONDS)
         began = time.monotonic()
-        await user.press(label, message)
-        message = await user.wait_for_message(timeout=30)
+        message = await user.press_for_reply(label, message, timeout=30)
         latencies.append(time.monotonic() - began)
     return latencies
 

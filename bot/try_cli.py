@@ -1,6 +1,8 @@
 """`stridecoach try`: the sandbox and the real bot in one process, chatting in the terminal.
 
 Buttons are shown as numbered choices; type the number or the text. Ctrl-D or /quit leaves.
+A message the bot edits (a form turns an answered question into the next one) is printed
+again, marked "(edited)".
 """
 
 import asyncio
@@ -14,8 +16,9 @@ TRY_DB = "./stridecoach-try.db"
 TRY_USER = 4242
 
 
-def show(message: BotMessage) -> str:
-    lines = [f"\nbot: {message.text or message.caption or ''}"]
+def show(message: BotMessage, edited: bool = False) -> str:
+    who = "bot (edited)" if edited else "bot"
+    lines = [f"\n{who}: {message.text or message.caption or ''}"]
     number = 1
     for row in message.buttons:
         cells = []
@@ -30,13 +33,19 @@ def flat_buttons(message: BotMessage | None) -> list[str]:
     return [label for row in (message.buttons if message else []) for label in row]
 
 
+def _unprinted(user: SandboxUser, printed: dict[int, int]) -> list[BotMessage]:
+    """Messages new or edited since printed (message id → versions printed)."""
+    return [m for m in user.messages if printed.get(m.message_id) != len(m.history) + 1]
+
+
 async def _printer(user: SandboxUser) -> None:
+    printed: dict[int, int] = {}
     while True:
-        try:
-            message = await user.wait_for_message(timeout=3600)
-        except TimeoutError:
-            continue
-        print(show(message), flush=True)
+        await user.chat.changed.wait_until(lambda: bool(_unprinted(user, printed)), 3600)
+        for message in _unprinted(user, printed):
+            edited = message.message_id in printed
+            printed[message.message_id] = len(message.history) + 1
+            print(show(message, edited), flush=True)
 
 
 async def chat(db: str = TRY_DB) -> int:

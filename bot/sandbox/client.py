@@ -180,28 +180,31 @@ class SandboxUser:
         chat.consumed += 1
         return chat.messages[chat.consumed - 1]
 
-    async def press_for_reply(
-        self, label: str, message: BotMessage | None = None, timeout: float = 5.0
-    ) -> BotMessage:
+    async def press_for_reply(self, label: str, message: BotMessage | None = None,
+                              timeout: float = 5.0) -> BotMessage:
         """Press a button and return the bot's answer to it: its next new message, or the
         pressed message itself once edited (a form turns it into the next question)."""
         target, _ = self.find_button(label, message)
         edits = len(target.history)
         await self.press(label, target)
+        return await self.wait_for_reply(target, edits, timeout)
+
+    async def wait_for_reply(self, pressed: BotMessage, edits: int, timeout: float = 5.0
+                             ) -> BotMessage:
+        """The bot's next new message, or ``pressed`` once it has more than ``edits`` edits,
+        whichever comes first."""
         chat = self.chat
 
         def answered() -> bool:
-            return chat.consumed < len(chat.messages) or len(target.history) > edits
+            return chat.consumed < len(chat.messages) or len(pressed.history) > edits
 
         if not await chat.changed.wait_until(answered, timeout):
-            raise TimeoutError(
-                f"{self!r}: no answer to pressing {label!r} within {timeout}s\n"
-                + self.transcript(last=6)
-            )
+            raise TimeoutError(f"{self!r}: no reply to a press on message {pressed.message_id}"
+                               f" within {timeout}s\n" + self.transcript(last=6))
         if chat.consumed < len(chat.messages):
             chat.consumed += 1
             return chat.messages[chat.consumed - 1]
-        return target
+        return pressed
 
     async def wait_for_messages(self, count: int, timeout: float = 5.0) -> list[BotMessage]:
         return [await self.wait_for_message(timeout) for _ in range(count)]

@@ -2,7 +2,9 @@
 (a benchmark, a shell with curl) can act as users and change faults. JSON in, JSON out.
 
     POST /sandbox/users/{id}/send     {"text": "/start", "first_name": "Ann"}
-    POST /sandbox/users/{id}/press    {"label": "Yes"} or {"data": "raw:callback"}
+    POST /sandbox/users/{id}/press    {"label": "Yes"} or {"data": "raw:callback"}; with
+                                      "wait": 5 also the bot's reply ("reply", null on timeout):
+                                      its next message, or the pressed message once edited
     GET  /sandbox/users/{id}/messages every message the bot sent the user (with "history")
     GET  /sandbox/users/{id}/next?timeout=5   the next unread bot message (408 on timeout)
     GET  /sandbox/users/{id}/idle?quiet=0.3&timeout=10
@@ -55,14 +57,24 @@ async def send(request: web.Request) -> web.Response:
 async def press(request: web.Request) -> web.Response:
     data = await body(request)
     user = user_of(request, data)
+    target = user.last
+    edits = len(target.history) if target is not None else 0
     try:
         if "data" in data:
             query_id = await user.press_data(str(data["data"]))
         else:
-            query_id = await user.press(str(data.get("label", "")))
+            target, _ = user.find_button(str(data.get("label", "")))
+            edits = len(target.history)
+            query_id = await user.press(str(data.get("label", "")), target)
     except (ButtonNotFound, ValueError) as exc:
         return web.json_response({"error": str(exc)}, status=404)
-    return web.json_response({"callback_query_id": query_id})
+    if "wait" not in data:
+        return web.json_response({"callback_query_id": query_id})
+    try:
+        reply = message_json(await user.wait_for_reply(target, edits, float(data["wait"])))
+    except TimeoutError:
+        reply = None
+    return web.json_response({"callback_query_id": query_id, "reply": reply})
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -88,6 +88,11 @@ def test_thread_runner_and_control_api() -> None:
             assert http.get(f"{control}/users/1001/next", params={"timeout": 0.1}).status_code == 408
             assert http.post(f"{control}/faults", json={"error_rate": 0.5}).json()["error_rate"] == 0.5
             assert http.get(f"{control}/stats").json()["by_method"]["sendMessage"] == 1
+            http.post(f"{sb.bot_api_url}1:T/sendMessage", data={"chat_id": "1001", "text": "Next?"})
+            pressed = http.post(f"{control}/users/1001/press", json={"label": "Yes", "wait": 1})
+            assert pressed.json()["reply"]["text"] == "Next?"  # the press's reply, waited for
+            pressed = http.post(f"{control}/users/1001/press", json={"data": "y", "wait": 0.1})
+            assert pressed.json()["reply"] is None  # nothing came
         assert sb.faults.error_rate == 0.5
         assert sb.users[1001].chat.user.first_name == "Ann"
         assert sb.world.callbacks  # the press reached the sandbox running in the other thread
