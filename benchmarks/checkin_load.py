@@ -545,7 +545,7 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
                            "checkin_s": round((t1 - t0) / len(solo.sizes), 2) if solo.sizes else None}  # fmt: skip
         phases = [("saturated", 0.0), ("paced", args.think)]
         if args.profile:
-            phases.append(("profile", 0.0))
+            phases.append(("profile", args.think if args.profile_paced else 0.0))
         profile_out = args.profile and (args.profile if name == "stridecoach" else
                                         str(Path(args.profile).with_suffix(f".{name}.txt")))  # fmt: skip
         spies: list[asyncio.subprocess.Process] = []
@@ -701,7 +701,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--profile",
         metavar="FILE",
-        help="py-spy raw profile of the bot in an extra saturated phase",
+        help="py-spy raw profile of the bot in an extra phase (saturated unless --profile-paced)",
+    )
+    parser.add_argument(
+        "--profile-paced",
+        action="store_true",
+        help="profile a paced phase (--think) instead of a saturated one",
     )
     parser.add_argument(
         "--bot-env",

@@ -66,6 +66,8 @@ def test_form_state_reads_zone_and_open_form_together(db):
     assert tz == "Asia/Tokyo" and draft == load_draft(db, 1)
     assert (draft.form, draft.question, draft.answers, draft.message_id) == (
         "checkin", "sleep_hours", {"pain_rest": 0}, 42)  # fmt: skip
+    save_draft(db, 2, "coach", "code", {})  # not a runner (a coach signing up): a form, no zone
+    assert form_state(db, 2) == (None, load_draft(db, 2))
 
 
 def test_runner_tz_follows_set_tz_and_is_none_for_strangers(db):
