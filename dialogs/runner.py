@@ -57,10 +57,10 @@ def _label(form: Form, q: Question, ctx: FormContext, index: int) -> str | None:
 async def ask(store: Store, chat: Chat, form: Form, q: Question, ctx: FormContext,
               note: str | None = None) -> None:  # fmt: skip
     """Save the draft at question `q`, then send it (with a note above it, if any)."""
-    await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
+    await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
     text = q.text(ctx) if note is None else f"{note}\n\n{q.text(ctx)}"
     message_id = await chat.send(text, keyboard(form, q, ctx))
-    await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers, message_id)
+    await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers, message_id)
 
 
 async def start(store: Store, chat: Chat, form: Form, ctx: FormContext,
@@ -229,7 +229,7 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
     nxt = _next(form, q, value, ctx)
     shown = draft.message_id
     if nxt is None:
-        await store.run(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
+        await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
         await form.finish(ctx, chat, store)  # clears the draft together with what it saves
         if shown is not None:  # after the result, so the result is the reply; cosmetic
             await chat.edit(shown, _answered(q, ctx))
@@ -237,7 +237,7 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
     if in_place and shown is not None:
         # stored first: should the process stop before the edit, a press on this message
         # finds it is meant to show `nxt` and shows it (_show_current)
-        await store.run(save_draft, ctx.user_id, form.name, nxt.id, ctx.answers, shown)
+        await store.write(save_draft, ctx.user_id, form.name, nxt.id, ctx.answers, shown)
         if await chat.replace(shown, _moved_on(q, ctx, nxt), keyboard(form, nxt, ctx)):
             return
         shown = None  # not replaced (network, …): the question goes out as a new message

@@ -7,9 +7,10 @@ connection may be used from a worker thread, with the pragmas of DESIGN.md decis
 `await store.run(fn, *args)`, which runs `fn(db, *args)` on that thread: calls are
 serialised (one at a time, in submission order) and the event loop never blocks on SQLite.
 
-The one exception is `await store.read(fn, *args)` for the point reads every update starts
-with: it runs `fn` on a second, read-only connection on the event loop itself, which never
-waits for a lock (busy timeout 0) and hands the call to the thread whenever SQLite says busy.
+The exceptions are `await store.read(fn, *args)` for the point reads every update starts
+with and `await store.write(fn, *args)` for the one-row write of each answer: they run `fn`
+at once on the event loop, on connections of their own that never wait for a lock (busy
+timeout 0) and never checkpoint, and hand the call to the thread whenever SQLite says busy.
 See `Store.read` for why.
 """
 
@@ -18,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,8 +30,10 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_EVERY = 1000  # loop writes between the thread's passive checkpoints (≈ 1000 pages)
 
 
 def open_db(path: str | Path) -> Database:
@@ -70,8 +75,9 @@ class Store:
         # Opened on the worker thread too, so the connection only ever sees that thread.
         self.db: Database = self._executor.submit(open_db, path).result()
         self._path = str(path)
-        self._reader: Database | None = None
-        self.reads_on_loop = 0  # how many `read` calls did not need the thread (for tests)
+        self._loop_dbs: dict[str, Database] = {}  # "read" / "write" connections of the loop
+        self.on_loop: Counter[str] = Counter()  # calls the loop did not hand to the thread
+        self.checkpoints = 0
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(db, *args, **kwargs)` on the database thread and return its result."""
@@ -87,36 +93,67 @@ class Store:
         A deliberate exception to "never block the loop on SQLite" (DESIGN.md decision 5), for
         a point read by primary key (tens of microseconds): under load each `run` waits for the
         GIL twice — the database thread to start, the loop to resume — and that hop, not the
-        query, was most of an answer's time (benchmarks/checkin_load.py: p95 with the form's
-        read here fell to under 20 ms). It cannot stall the loop on a lock: the connection has
-        a busy timeout of 0, and `query_only` makes any write fail instead of taking a lock.
-        Committed writes are visible at once (WAL); `run`'s writes are committed on return.
+        query, was most of an answer's time (benchmarks/checkin_load.py). It cannot stall the
+        loop on a lock: the connection has a busy timeout of 0, and `query_only` makes any
+        write fail instead of taking a lock. Committed writes are visible at once (WAL);
+        `run`'s and `write`'s writes are committed on return.
         """
-        reader = self._reader if self._reader is not None else self._open_reader()
-        if reader is None:
-            return await self.run(fn, *args)
-        try:
-            result = fn(reader, *args)
-        except sqlite3.OperationalError as exc:
-            if not exc.sqlite_errorname.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-                raise  # e.g. a write attempted here: a bug, not a reason to retry
-            return await self.run(fn, *args)  # the thread waits its turn instead
-        self.reads_on_loop += 1
+        return await self._on_loop("read", fn, args)
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run the short write `fn(db, *args)` at once on the event loop, like `read`; on the
+        thread if another write holds the lock. `fn` must be one statement (or one transaction
+        of its own): a busy statement is rolled back, so nothing is half-written or repeated.
+
+        The connection never checkpoints (`wal_autocheckpoint` 0: that is disk work, and
+        fsyncs): the thread's connection still does when it commits, and the thread runs a
+        passive checkpoint every CHECKPOINT_EVERY loop writes, so the WAL stays bounded.
+        """
+        result = await self._on_loop("write", fn, args)
+        if self.on_loop["write"] % CHECKPOINT_EVERY == 0 and self.on_loop["write"]:
+            self._executor.submit(self._checkpoint)
         return result
 
-    def _open_reader(self) -> Database | None:
+    async def _on_loop(self, kind: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._path == ":memory:" or self._path.startswith("file:"):
-            return None
+            return await self.run(fn, *args)  # a second connection would see another database
+        try:
+            db = self._loop_dbs.get(kind) or self._open_on_loop(kind)
+            result = fn(db, *args)
+        except sqlite3.OperationalError as exc:
+            if not exc.sqlite_errorname.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+                raise  # e.g. a write attempted in `read`: a bug, not a reason to retry
+            return await self.run(fn, *args)  # the thread waits its turn instead
+        self.on_loop[kind] += 1
+        return result
+
+    def _open_on_loop(self, kind: str) -> Database:
         conn = sqlite3.connect(self._path, check_same_thread=False, timeout=0)
-        conn.execute("PRAGMA query_only = ON")
-        self._reader = Database(conn)
-        return self._reader
+        try:
+            if kind == "read":
+                conn.execute("PRAGMA query_only = ON")
+            else:
+                conn.execute("PRAGMA wal_autocheckpoint = 0")
+                conn.execute("PRAGMA synchronous = NORMAL")  # per connection: no fsync per commit
+                conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error:  # busy already: try again next time
+            conn.close()
+            raise
+        self._loop_dbs[kind] = Database(conn)
+        return self._loop_dbs[kind]
+
+    def _checkpoint(self) -> None:
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.checkpoints += 1
+        except sqlite3.Error:  # the thread's next commit checkpoints anyway
+            log.warning("passive checkpoint failed", exc_info=True)
 
     def close(self) -> None:
         """Finish queued calls, close the connection, stop the thread. Safe to call twice."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for db in self._loop_dbs.values():
+            db.close()
+        self._loop_dbs.clear()
         try:
             self._executor.submit(self.db.close).result()
         except RuntimeError:  # already shut down

@@ -330,7 +330,8 @@ class Runner:
             since, sorry = loop.time(), False
 
     def _observe(self, message: BotMessage) -> bool:
-        """Note what a new bot message acknowledges; True for "sorry, something went wrong"."""
+        """Note what a new or edited bot message acknowledges; True for "sorry, something went
+        wrong"."""
         text = message.text or ""
         if text.startswith(SORRY):
             return True
@@ -339,8 +340,8 @@ class Runner:
             self.log.done = True
             return False
         index = field_index(message)
-        if index is None:
-            return False
+        if index is None or not message.buttons:  # no buttons: an answered question (its
+            return False  # "✓ answer" edit may land after the next question), not an ask
         acked = [ORDER.index(name) for name in self.log.acked]
         if acked and index <= max(acked):  # the bot forgot an answer it had moved on from
             self.log.regressions.append(ORDER[index])

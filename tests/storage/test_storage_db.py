@@ -155,7 +155,7 @@ async def test_store_read_runs_on_the_loop_and_sees_committed_writes(db_path):
         assert await store.read(form_of, 7) == ("checkin", threading.get_ident())
         await store.run(lambda db: db.execute("UPDATE form_drafts SET form = 'settings'"))
         assert (await store.read(form_of, 7))[0] == "settings"
-        assert store.reads_on_loop == 2
+        assert store.on_loop["read"] == 2
     finally:
         store.close()
 
@@ -188,7 +188,7 @@ async def test_store_read_hands_over_to_the_thread_while_the_database_is_locked(
     finally:
         store.close()
     assert count == 0  # answered, by the thread
-    assert store.reads_on_loop == 0
+    assert store.on_loop["read"] == 0
     assert waited < 1  # never the busy timeout (5 s): the loop did not wait for the lock
 
 
@@ -197,6 +197,70 @@ async def test_store_read_of_a_memory_database_uses_the_thread():
     try:
         await store.run(migrate)
         ident = await store.read(lambda db: threading.get_ident())
-        assert ident != threading.get_ident() and store.reads_on_loop == 0
+        assert ident != threading.get_ident() and store.on_loop["read"] == 0
+    finally:
+        store.close()
+
+
+async def test_store_write_runs_on_the_loop_and_the_thread_sees_it(db_path):
+    store = Store(db_path)
+    try:
+        await store.run(migrate)
+
+        def insert(db, user_id):
+            db.execute("INSERT INTO form_drafts (user_id, form, answers, updated_at)"
+                       " VALUES (?, 'checkin', '{}', 'x')", [user_id])  # fmt: skip
+            return threading.get_ident()
+
+        assert await store.write(insert, 7) == threading.get_ident()
+        count = await store.run(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0])
+        assert count == 1 and store.on_loop["write"] == 1
+        with pytest.raises(Exception, match="UNIQUE"):  # errors other than "busy" are raised
+            await store.write(insert, 7)
+        assert store.on_loop["write"] == 1
+    finally:
+        store.close()
+
+
+async def test_store_write_hands_over_to_the_thread_while_the_database_is_locked(db_path):
+    store = Store(db_path)
+
+    def lock(db):
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        db.execute("BEGIN EXCLUSIVE")
+        db.execute("UPDATE runners SET tz = tz")
+        db.execute("COMMIT")
+
+    def insert(db):
+        db.execute("INSERT INTO form_drafts (user_id, form, answers, updated_at)"
+                   " VALUES (1, 'checkin', '{}', 'x')")  # fmt: skip
+
+    try:
+        await store.run(migrate)
+        await store.run(lock)
+        started = time.perf_counter()
+        await store.write(insert)
+        waited = time.perf_counter() - started
+        count = await store.run(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0])
+    finally:
+        store.close()
+    assert count == 1  # written once, by the thread
+    assert store.on_loop["write"] == 0 and waited < 1
+
+
+async def test_store_loop_writes_never_checkpoint_but_the_thread_does(db_path, monkeypatch):
+    monkeypatch.setattr("storage.db.CHECKPOINT_EVERY", 5)
+    store = Store(db_path)
+    try:
+        await store.run(migrate)
+        await store.write(lambda db: None)  # opens the loop's write connection
+        pragma = store._loop_dbs["write"].execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert pragma == 0
+        for user_id in range(4):
+            await store.write(lambda db, u: db.execute(
+                "INSERT INTO form_drafts (user_id, form, answers, updated_at)"
+                " VALUES (?, 'f', '{}', 'x')", [u]), user_id)  # fmt: skip
+        await store.run(lambda db: None)  # the thread has done what was queued
+        assert store.checkpoints == 1
     finally:
         store.close()
