@@ -128,7 +128,8 @@ class Store:
         return result
 
     def _open_on_loop(self, kind: str) -> Database:
-        conn = sqlite3.connect(self._path, check_same_thread=False, timeout=0)
+        # autocommit (isolation_level None): a statement is its own transaction, no BEGIN/COMMIT
+        conn = sqlite3.connect(self._path, check_same_thread=False, timeout=0, isolation_level=None)
         try:
             if kind == "read":
                 conn.execute("PRAGMA query_only = ON")
