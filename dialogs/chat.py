@@ -70,7 +70,7 @@ class Chat:
         try:
             await self._call("editMessageText", params)
         except TelegramError as exc:
-            if UNCHANGED in str(exc):  # a repeated press: it already shows this
+            if UNCHANGED in str(exc).lower():  # a repeated press: it already shows this
                 return True
             log.info("message %s not replaced (%s): sending anew", message_id, type(exc).__name__)
             return False

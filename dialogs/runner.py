@@ -166,17 +166,21 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
 
 async def _show_current(store: Store, chat: Chat, found: tuple[Draft, Form], base: FormContext,
                         form_name: str, qid: str) -> None:  # fmt: skip
-    """A press on the open form's own message, from a question that is no longer current:
-    a repeated press, or the process stopped between storing an answer and showing the next
-    question. Make sure the message shows the current question (a no-op if it already does)."""
+    """A press on the open form's own message, from the question answered just before the
+    current one: a repeated press, or the process stopped between storing that answer and
+    showing the next question. Make sure the message shows the current question (a no-op if
+    it already does). Older or unknown questions cannot be on show there: nothing to do."""
     draft, form = found
-    ctx = _context(base, dict(draft.answers))
+    if form_name != draft.form or qid not in draft.answers:  # "_…" facts are answers too
+        return
+    pressed = next((q for q in form.questions if q.id == qid), None)
     current_q = form.question(draft.question)
-    pressed = None
-    if form_name == draft.form and qid in draft.answers:  # "_…" facts are answers too: look up
-        pressed = next((q for q in form.questions if q.id == qid), None)
-    text = current_q.text(ctx) if pressed is None else _moved_on(pressed, ctx, current_q)
-    if not await chat.replace(draft.message_id, text, keyboard(form, current_q, ctx)):
+    if pressed is None or _next(form, pressed, draft.answers[qid],
+                                _context(base, dict(draft.answers))) is not current_q:  # fmt: skip
+        return
+    ctx = _context(base, dict(draft.answers))
+    if not await chat.replace(draft.message_id, _moved_on(pressed, ctx, current_q),
+                              keyboard(form, current_q, ctx)):  # fmt: skip
         await ask(store, chat, form, current_q, ctx)
 
 

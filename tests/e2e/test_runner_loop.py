@@ -96,15 +96,23 @@ async def test_a_stale_button_is_politely_closed(sandbox, bot):
     fay, question = await onboard(sandbox, 1007, "Fay")
     old_data = question.button_data["0"]
     card = await tap(fay, "0")
+    sent = len(fay.messages)
     await fay.press_data(old_data, question)  # a second press of "0", on the same message
     answer = await fay.wait_for_answer()
     assert "closed" in answer.text
     await fay.wait_idle()
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
+    assert len(fay.messages) == sent  # it already showed the current question: nothing new
     forged = await fay.press_data("f:checkin:_date:0", card)  # a stored fact, not a question
     assert "closed" in (await fay.wait_for_answer(forged)).text
     await fay.wait_idle()
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
+    await tap(fay, "No")
+    shown = card.text
+    older = await fay.press_data(old_data, card)  # two questions back, tapped late
+    assert "closed" in (await fay.wait_for_answer(older)).text
+    await fay.wait_idle()
+    assert card.text == shown and "✓ no\n\nBone pain when you got up" in shown
 
 
 async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sandbox, bot):
