@@ -35,7 +35,7 @@ from storage import (
 
 log = logging.getLogger(__name__)
 GRACE = dt.timedelta(hours=2)
-SUMMARY_AT = dt.time(18, 0)  # Sunday evening, the runner's time
+SUMMARY_AT = "18:00"  # Sunday evening, the runner's time
 SUNDAY = 6
 CHECKIN_KEYBOARD = [[["Check in now", "checkin:start"]], [["Snooze 1 h", "snooze:1"], ["Snooze 3 h", "snooze:3"]]]
 # Runners per database call: at 100,000 runners one call for everyone held the database
@@ -68,7 +68,7 @@ def due_moments(schedule: Schedule, day: dt.date) -> list[tuple[str, dt.datetime
     if WEEKDAYS[day.weekday()] in schedule.strength_days:
         moments.append(("strength", checkin_at))
     if day.weekday() == SUNDAY:
-        moments.append(("summary", _due(day, f"{SUMMARY_AT:%H:%M}", schedule.tz)))
+        moments.append(("summary", _due(day, SUMMARY_AT, schedule.tz)))
     return moments
 
 

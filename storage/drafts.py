@@ -44,37 +44,36 @@ def save_draft(
     )
 
 
-def load_draft(db: Database, user_id: int) -> Draft | None:
-    rows = list(db.query("SELECT * FROM form_drafts WHERE user_id = ?", [user_id]))
-    if not rows:
+DRAFT_COLUMNS = "d.form, d.question, d.answers, d.message_id, d.updated_at"
+
+
+def _draft(user_id: int, form: str | None, question: str | None, answers: str,
+           message_id: int | None, updated_at: str | None) -> Draft | None:  # fmt: skip
+    """A Draft from the DRAFT_COLUMNS of a row (None when there is no draft)."""
+    if form is None:
         return None
-    r = rows[0]
-    return Draft(
-        user_id=r["user_id"],
-        form=r["form"],
-        question=r["question"],
-        answers=json.loads(r["answers"]),
-        message_id=r["message_id"],
-        updated_at=parse_utc(r["updated_at"]),
-    )
+    return Draft(user_id, form, question, json.loads(answers), message_id,
+                 parse_utc(updated_at))  # fmt: skip
 
 
-FORM_STATE = """SELECT r.tz, d.form, d.question, d.answers, d.message_id, d.updated_at
-                FROM (SELECT ? AS id) AS u
-                LEFT JOIN runners AS r ON r.user_id = u.id
-                LEFT JOIN form_drafts AS d ON d.user_id = u.id"""
+def load_draft(db: Database, user_id: int) -> Draft | None:
+    row = db.conn.execute(
+        f"SELECT {DRAFT_COLUMNS} FROM form_drafts AS d WHERE d.user_id = ?", [user_id]
+    ).fetchone()
+    return _draft(user_id, *row) if row else None
+
+
+FORM_STATE = f"""SELECT r.tz, {DRAFT_COLUMNS}
+                 FROM (SELECT ? AS id) AS u
+                 LEFT JOIN runners AS r ON r.user_id = u.id
+                 LEFT JOIN form_drafts AS d ON d.user_id = u.id"""
 
 
 def form_state(db: Database, user_id: int) -> tuple[str | None, Draft | None]:
     """The user's time zone (None if not a runner) and open form, in one query: what every
     answer needs first (on the hot path, so one statement on the raw connection)."""
-    tz, form, question, answers, message_id, updated_at = db.conn.execute(
-        FORM_STATE, [user_id]
-    ).fetchone()
-    if form is None:
-        return tz, None
-    draft = Draft(user_id, form, question, json.loads(answers), message_id, parse_utc(updated_at))
-    return tz, draft
+    tz, *draft = db.conn.execute(FORM_STATE, [user_id]).fetchone()
+    return tz, _draft(user_id, *draft)
 
 
 def clear_draft(db: Database, user_id: int) -> bool:

@@ -141,12 +141,31 @@ async def test_store_close_is_idempotent_and_final(db_path):
         await store.run(lambda db: None)
 
 
+def add_draft(db, user_id: int, form: str = "checkin") -> int:
+    """One form_drafts row (a single statement); returns the thread it ran on."""
+    db.execute("INSERT INTO form_drafts (user_id, form, answers, updated_at)"
+               " VALUES (?, ?, '{}', 'x')", [user_id, form])  # fmt: skip
+    return threading.get_ident()
+
+
+def count_drafts(db) -> int:
+    return db.execute("SELECT count(*) FROM form_drafts").fetchone()[0]
+
+
+def lock_exclusively(db) -> None:
+    """The thread's connection takes the file for itself, as a restore might: exclusive
+    locking mode keeps the lock after the commit."""
+    db.execute("PRAGMA locking_mode = EXCLUSIVE")
+    db.execute("BEGIN EXCLUSIVE")
+    db.execute("UPDATE runners SET tz = tz")
+    db.execute("COMMIT")
+
+
 async def test_store_read_runs_on_the_loop_and_sees_committed_writes(db_path):
     store = Store(db_path)
     try:
         await store.run(migrate)
-        await store.run(lambda db: db.execute("INSERT INTO form_drafts (user_id, form, answers,"
-                                              " updated_at) VALUES (7, 'checkin', '{}', 'x')"))  # fmt: skip
+        await store.run(add_draft, 7)
 
         def form_of(db, user_id):
             row = db.execute("SELECT form FROM form_drafts WHERE user_id = ?", [user_id]).fetchone()
@@ -172,16 +191,9 @@ async def test_store_read_cannot_write(db_path):
 
 async def test_store_read_hands_over_to_the_thread_while_the_database_is_locked(db_path):
     store = Store(db_path)
-
-    def lock(db):  # the thread's connection takes the file for itself, as a restore might
-        db.execute("PRAGMA locking_mode = EXCLUSIVE")
-        db.execute("BEGIN EXCLUSIVE")
-        db.execute("UPDATE runners SET tz = tz")
-        db.execute("COMMIT")  # exclusive locking mode keeps the lock after the commit
-
     try:
         await store.run(migrate)
-        await store.run(lock)
+        await store.run(lock_exclusively)
         started = time.perf_counter()
         count = await store.read(lambda db: db.execute("SELECT count(*) FROM runners").fetchone()[0])
         waited = time.perf_counter() - started
@@ -206,17 +218,11 @@ async def test_store_write_runs_on_the_loop_and_the_thread_sees_it(db_path):
     store = Store(db_path)
     try:
         await store.run(migrate)
-
-        def insert(db, user_id):
-            db.execute("INSERT INTO form_drafts (user_id, form, answers, updated_at)"
-                       " VALUES (?, 'checkin', '{}', 'x')", [user_id])  # fmt: skip
-            return threading.get_ident()
-
-        assert await store.write(insert, 7) == threading.get_ident()
-        count = await store.run(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0])
+        assert await store.write(add_draft, 7) == threading.get_ident()
+        count = await store.run(count_drafts)
         assert count == 1 and store.on_loop["write"] == 1
         with pytest.raises(Exception, match="UNIQUE"):  # errors other than "busy" are raised
-            await store.write(insert, 7)
+            await store.write(add_draft, 7)
         assert store.on_loop["write"] == 1
     finally:
         store.close()
@@ -224,24 +230,13 @@ async def test_store_write_runs_on_the_loop_and_the_thread_sees_it(db_path):
 
 async def test_store_write_hands_over_to_the_thread_while_the_database_is_locked(db_path):
     store = Store(db_path)
-
-    def lock(db):
-        db.execute("PRAGMA locking_mode = EXCLUSIVE")
-        db.execute("BEGIN EXCLUSIVE")
-        db.execute("UPDATE runners SET tz = tz")
-        db.execute("COMMIT")
-
-    def insert(db):
-        db.execute("INSERT INTO form_drafts (user_id, form, answers, updated_at)"
-                   " VALUES (1, 'checkin', '{}', 'x')")  # fmt: skip
-
     try:
         await store.run(migrate)
-        await store.run(lock)
+        await store.run(lock_exclusively)
         started = time.perf_counter()
-        await store.write(insert)
+        await store.write(add_draft, 1)
         waited = time.perf_counter() - started
-        count = await store.run(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0])
+        count = await store.run(count_drafts)
     finally:
         store.close()
     assert count == 1  # written once, by the thread
@@ -257,9 +252,7 @@ async def test_store_loop_writes_never_checkpoint_but_the_thread_does(db_path, m
         pragma = store._loop_dbs["write"].execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         assert pragma == 0
         for user_id in range(4):
-            await store.write(lambda db, u: db.execute(
-                "INSERT INTO form_drafts (user_id, form, answers, updated_at)"
-                " VALUES (?, 'f', '{}', 'x')", [u]), user_id)  # fmt: skip
+            await store.write(add_draft, user_id, "f")
         await store.run(lambda db: None)  # the thread has done what was queued
         assert store.checkpoints == 1
     finally:
