@@ -34,6 +34,9 @@ class Question:
     label: str = ""  # short name, used in summaries and "change something"
     show: Callable[[Any], str] = str  # a stored answer in words
     goto: Callable[[Any, FormContext], str | None] | None = None  # jump after this answer
+    # the ✓ line after an answer: (what was typed or pressed, its value) → words; default:
+    # the pressed button's own words, else `show(value)`
+    echo: Callable[[str, Any], str] | None = None
 
     def text(self, ctx: FormContext) -> str:
         return self.prompt(ctx) if callable(self.prompt) else self.prompt
@@ -46,6 +49,12 @@ class Question:
 
 
 Finish = Callable[[FormContext, Any, Any], Awaitable[None]]  # (context, Chat, Store)
+# after an answer is stored, before the next question: (context, question answered, Chat,
+# Store) → None, a note shown above the next question, or SENT (it sent messages of its own:
+# the next question goes out as a new message below them)
+OnAnswer = Callable[[FormContext, "Question", Any, Any], Awaitable[str | None]]
+SENT = "__sent__"
+ECHO = "_echo"  # answers[ECHO][question id]: the words the ✓ line shows
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,10 @@ class Form:
     finish: Finish  # called with the context, the `Chat` and the `Store`
     # an open draft that no longer makes sense (e.g. a check-in begun on an earlier day)
     expired: Callable[[FormContext], str | None] | None = None  # → why, shown to the user
+    on_answer: OnAnswer | None = None
+    # an expired draft's answers worth keeping: (db, user id, answers, now), run on the
+    # database thread before the draft is dropped
+    salvage: Callable[[Any, int, dict, Any], None] | None = None
 
     def question(self, qid: str) -> Question:
         for q in self.questions:

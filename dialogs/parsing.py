@@ -106,24 +106,54 @@ def weekly_minutes(text: str) -> int:
     return int(amount(text, units, "min", 30, 3000, "180 min, 3 h, 30 km or 20 miles"))
 
 
+# One rule for servings against milligrams or grams (no cliff at 10): a bare number up to
+# SERVINGS_UP_TO counts servings (portions); above it, milligrams (grams). 15 servings of
+# calcium is 4,500 mg and 15 portions of protein 375 g: no real day needs more.
+SERVINGS_UP_TO = 15
+
+
+def servings_or_amount(text: str, serving_words: tuple[str, ...], per_serving: float,
+                       units: dict[str, float], high: float, example: str) -> tuple[float, float | None]:  # fmt: skip
+    """(the amount, the servings it came from or None): "3" and "3 servings" are servings,
+    "16" and "1200 mg" an amount (see SERVINGS_UP_TO)."""
+    t = clean(text).replace("+", "").strip()
+    match = re.fullmatch(_NUMBER + r"\s*([a-z]*)", t)
+    if match:
+        number = float(match.group(1).replace(",", "."))
+        unit = match.group(2)
+        if unit in serving_words or (not unit and number <= SERVINGS_UP_TO):
+            if number > SERVINGS_UP_TO:
+                raise Invalid(f"That is more than {SERVINGS_UP_TO} servings. Try e.g. {example}.")
+            return round(number * per_serving), number
+    return amount(t, units, next(iter(units)), 0, high, example), None
+
+
+def calcium(text: str) -> tuple[float, float | None]:
+    return servings_or_amount(text, ("serving", "servings", "glass", "glasses", "x"),
+                              CALCIUM_MG_PER_SERVING, {"mg": 1}, 5000, "3 (servings) or 1200 mg")  # fmt: skip
+
+
+def protein(text: str) -> tuple[float, float | None]:
+    return servings_or_amount(text, ("portion", "portions", "palm", "palms", "x"),
+                              PROTEIN_G_PER_PORTION, {"g": 1, "gr": 1, "grams": 1}, 500,
+                              "4 (portions) or 100 g")  # fmt: skip
+
+
 def calcium_mg(text: str) -> float:
     """Milligrams ("1200", "1200 mg") or servings ("3", "3 servings"): ~300 mg each."""
-    t = clean(text)
-    serving_words = ("serving", "servings", "glass", "glasses", "x")
-    match = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*([a-z]*)", t)
-    if match and (match.group(2) in serving_words or (not match.group(2) and float(match.group(1).replace(",", ".")) <= 10)):
-        servings = float(match.group(1).replace(",", "."))
-        return round(servings * CALCIUM_MG_PER_SERVING)
-    return amount(text, {"mg": 1}, "mg", 0, 5000, "3 (servings) or 1200 mg")
+    return calcium(text)[0]
 
 
 def protein_g(text: str) -> float:
     """Grams ("100", "100 g") or palm-sized portions ("4", "4 portions"): ~25 g each."""
-    t = clean(text)
-    match = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*([a-z]*)", t)
-    if match and (match.group(2) in ("portion", "portions", "palm", "palms", "x") or (not match.group(2) and float(match.group(1).replace(",", ".")) <= 10)):
-        return round(float(match.group(1).replace(",", ".")) * PROTEIN_G_PER_PORTION)
-    return amount(text, {"g": 1, "gr": 1, "grams": 1}, "g", 0, 500, "4 (portions) or 100 g")
+    return protein(text)[0]
+
+
+def understood(value: float, servings: float | None, unit: str, word: str) -> str:
+    """'≈ 900 mg (3 servings)' or '≈ 1200 mg': what a typed or pressed amount was read as."""
+    if servings is None:
+        return f"≈ {value:g} {unit}"
+    return f"≈ {value:g} {unit} ({servings:g} {word if servings == 1 else word + 's'})"
 
 
 def clock_time(text: str) -> str:

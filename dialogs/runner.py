@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dialogs.chat import Chat, Keyboard
-from dialogs.forms import Form, FormContext, Question
+from dialogs.forms import ECHO, SENT, Form, FormContext, Question
 from dialogs.parsing import Invalid
 from storage import Draft, Store, clear_draft, load_draft, save_draft
 
@@ -90,7 +90,7 @@ async def current(store: Store, user_id: int, chat: Chat | None = None,
     if form.expired is not None and base is not None:
         why = form.expired(_context(base, dict(draft.answers)))
         if why:
-            await store.run(clear_draft, user_id)
+            await store.run(_drop_expired, form, user_id, dict(draft.answers), base.now)
             if chat is not None:
                 await chat.send(why)
             return EXPIRED
@@ -99,6 +99,13 @@ async def current(store: Store, user_id: int, chat: Chat | None = None,
 
 def _context(base: FormContext, answers: dict[str, Any]) -> FormContext:
     return FormContext(base.user_id, base.chat_id, base.first_name, base.today, base.now, answers)
+
+
+def _drop_expired(db, form: Form, user_id: int, answers: dict, now) -> None:
+    with db.atomic():
+        if form.salvage is not None:
+            form.salvage(db, user_id, answers, now)
+        clear_draft(db, user_id)
 
 
 LATE = "I had already moved on when that message came in — here is the current question."
@@ -185,13 +192,23 @@ async def _show_current(store: Store, chat: Chat, found: tuple[Draft, Form], bas
 
 
 def _answered(q: Question, ctx: FormContext) -> str:
-    """A question with its answer, as the answered question's message shows it."""
-    return f"{q.text(ctx)}\n✓ {q.show(ctx.answers[q.id])}"
+    """A question with its answer, as the answered question's message shows it: the chosen
+    button's words, or what a typed answer was understood as."""
+    shown = ctx.answers.get(ECHO, {}).get(q.id)
+    return f"{q.text(ctx)}\n✓ {shown if shown is not None else q.show(ctx.answers[q.id])}"
 
 
-def _moved_on(q: Question, ctx: FormContext, nxt: Question) -> str:
+def _echo(q: Question, ctx: FormContext, text: str, value: Any) -> str:
+    if q.echo is not None:
+        return q.echo(text, value)
+    labels = [label for row in q.keyboard(ctx) for label in row]
+    return text if text in labels else q.show(value)
+
+
+def _moved_on(q: Question, ctx: FormContext, nxt: Question, note: str | None = None) -> str:
     """The message of a question answered by button, turned into the next question."""
-    return f"{_answered(q, ctx)}\n\n{nxt.text(ctx)}"
+    between = f"\n\n{note}" if note else ""
+    return f"{_answered(q, ctx)}{between}\n\n{nxt.text(ctx)}"
 
 
 async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
@@ -230,8 +247,16 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
         await ask(store, chat, form, q, ctx, f"⚠️ {exc}")
         return
     ctx.answers[q.id] = value
-    nxt = _next(form, q, value, ctx)
+    ctx.answers.setdefault(ECHO, {})[q.id] = _echo(q, ctx, text, value)
     shown = draft.message_id
+    note = None
+    if form.on_answer is not None:
+        note = await form.on_answer(ctx, q, chat, store)
+        if note == SENT:
+            # it spoke first (a stop): the answered question keeps its answer, the next
+            # question (if any) comes below what it sent
+            in_place, note = False, None
+    nxt = _next(form, q, value, ctx)  # after on_answer: it may add facts to the answers
     if nxt is None:
         await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
         await form.finish(ctx, chat, store)  # clears the draft together with what it saves
@@ -242,14 +267,15 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
         # stored first: should the process stop before the edit, a press on this message
         # finds it is meant to show `nxt` and shows it (_show_current)
         await store.write(save_draft, ctx.user_id, form.name, nxt.id, ctx.answers, shown)
-        if await chat.replace(shown, _moved_on(q, ctx, nxt), keyboard(form, nxt, ctx)):
+        moved = _moved_on(q, ctx, nxt, note)
+        if await chat.replace(shown, moved, keyboard(form, nxt, ctx)):
             return
         shown = None  # not replaced (network, …): the question goes out as a new message
     # the answered question shows its answer; that edit is cosmetic (Chat.edit never
     # raises), so it goes out alongside the next question rather than before it
     edit = asyncio.create_task(chat.edit(shown, _answered(q, ctx))) if shown is not None else None
     try:
-        await ask(store, chat, form, nxt, ctx)
+        await ask(store, chat, form, nxt, ctx, note)
     finally:
         if edit is not None:
             await edit

@@ -175,7 +175,32 @@ def _v2_snooze(db: Database) -> None:
     db.execute("CREATE INDEX runners_reminders ON runners(active, paused)")
 
 
-MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze]
+def _v3_runner_changes(db: Database) -> None:
+    """A runner's own later changes (dated, for the engine) and their clinician invites."""
+    db.execute(
+        """CREATE TABLE profile_changes (
+            id INTEGER PRIMARY KEY,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            date TEXT NOT NULL,
+            field TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            actor_id INTEGER,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX profile_changes_runner ON profile_changes(runner_id, date)")
+    db.execute(
+        """CREATE TABLE runner_invites (
+            code TEXT PRIMARY KEY,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX runner_invites_runner ON runner_invites(runner_id)")
+
+
+MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_runner_changes]
 
 
 def schema_version(db: Database) -> int:

@@ -78,13 +78,7 @@ ONBOARDING = (
 )
 
 GREEN_FIRST_CHECKIN = (
-    ("tap", "0"),  # pain at rest
-    ("tap", "No"),  # night pain
-    ("tap", "0"),  # morning pain
-    ("tap", "No"),  # tenderness
-    ("tap", "No"),  # swelling
-    ("tap", "No"),  # limp
-    ("tap", "No"),  # hip/groin
+    ("tap", "✅ All clear"),  # every bone sign by name, in one answer
     ("tap", "8"),  # sleep
     ("tap", "3"),  # calcium servings
     ("tap", "4"),  # protein portions
@@ -105,28 +99,42 @@ def perf() -> float:
 
 # Which check-in question a prompt is, by a phrase in it.
 PROMPTS = (
-    ("at rest or walking around", "pain_rest"),
+    ("Bone check this morning", "bones"),
+    ("at rest or walking around?", "pain_rest"),
     ("wake you", "night_pain"),
-    ("yesterday's session", "session_done"),
+    ("Yesterday's session", "session"),
     ("during that session", "pain_session"),
     ("got up this morning", "pain_morning"),
     ("muscle soreness", "soreness_hours"),
     ("pressing on the bone", "tenderness"),
-    ("swelling", "swelling"),
+    ("Any new swelling", "swelling"),
     ("limping", "limp"),
-    ("groin", "hip_groin_pain"),
+    ("Any pain in the groin", "hip_groin_pain"),
     ("hours did you sleep", "sleep_hours"),
     ("Calcium yesterday", "calcium_mg"),
     ("Protein yesterday", "protein_g"),
     ("body weight today", "weight_kg"),
     ("periods in a row", "missed_cycles"),
 )
+ALL_CLEAR, NOT_RIGHT = "✅ All clear", "Something's not right"
+BONE_GREEN = {"pain_rest": "0", "night_pain": "No", "pain_morning": "0", "tenderness": "No",
+              "swelling": "No", "limp": "No", "hip_groin_pain": "No"}  # fmt: skip
 GREEN = {
-    "pain_rest": "0", "night_pain": "No", "session_done": "Yes, all of it", "pain_session": "0",
-    "pain_morning": "0", "soreness_hours": "A few hours", "tenderness": "No", "swelling": "No",
-    "limp": "No", "hip_groin_pain": "No", "sleep_hours": "8", "calcium_mg": "3",
+    "bones": ALL_CLEAR, **BONE_GREEN, "session": "✅ Done, no bone pain", "pain_session": "0",
+    "soreness_hours": "A few hours", "sleep_hours": "8", "calcium_mg": "3",
     "protein_g": "4", "weight_kg": "Skip", "missed_cycles": "0",
 }  # fmt: skip
+
+
+def session_label(done: str = "Yes, all of it", pain: str = "0") -> str:
+    """The one session answer for (done in full / part / not, bone pain during it)."""
+    if done in ("No", "Skipped it"):
+        return "Skipped it"
+    full = done.startswith("Yes") or done.startswith("Done") or done == "full"
+    some = pain not in ("0", "type:0")
+    if full:
+        return "Done, some bone pain" if some else "✅ Done, no bone pain"
+    return "Part of it, some bone pain" if some else "Part of it, no bone pain"
 
 
 def question_of(message: BotMessage) -> str | None:
@@ -137,10 +145,25 @@ def question_of(message: BotMessage) -> str | None:
 
 async def answer_checkin(user: SandboxUser, first: BotMessage, **answers: str) -> tuple[BotMessage, list[str]]:
     """Answer check-in questions from `first` on (green unless given; "type:…" is typed);
-    return the bot's reply after the last question and the fields that were asked."""
+    return the bot's reply after the last question and the fields that were asked.
+
+    Bone fields given non-green answer "Something's not right" and then one by one;
+    `session_done` and `pain_session` (old style) become the one session answer."""
     values = {**GREEN, **answers}
+    if "bones" not in answers and any(answers.get(f, v) != v for f, v in BONE_GREEN.items()):
+        values["bones"] = NOT_RIGHT
+    if "session" not in answers and ("session_done" in answers or "pain_session" in answers):
+        values["session"] = session_label(answers.get("session_done", "Yes, all of it"),
+                                          answers.get("pain_session", "0"))  # fmt: skip
     message, asked = first, []
-    while (field_name := question_of(message)) is not None:
+    while True:
+        field_name = question_of(message)
+        if field_name is None and is_early_stop(message):
+            # a red flag stopped the check-in at once; the rest is optional: answer it
+            message = await user.wait_for_message(timeout=15)
+            continue
+        if field_name is None:
+            break
         asked.append(field_name)
         value = values[field_name]
         if value.startswith("type:"):
@@ -148,6 +171,21 @@ async def answer_checkin(user: SandboxUser, first: BotMessage, **answers: str) -
         else:
             message = await user.press_for_reply(value, message, timeout=15)
     return message, asked
+
+
+def is_early_stop(message: BotMessage) -> bool:
+    """The stop sent at the first red-flag answer, before the optional rest of the check-in."""
+    return (message.text or "").startswith("🛑") and "tap Finish here" in (message.text or "")
+
+
+def early_stop(user: SandboxUser) -> BotMessage | None:
+    """The latest early stop the user received."""
+    return next((m for m in reversed(user.messages) if is_early_stop(m)), None)
+
+
+def taps_of(asked: list[str]) -> int:
+    """Button presses a check-in took (each question asked is one answer)."""
+    return len(asked)
 
 
 def onboarding_steps(**changes: str) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from tests.e2e.harness import answer_checkin, onboarding_steps, play, reply, tap
+from tests.e2e.harness import answer_checkin, early_stop, onboarding_steps, play, reply, tap
 
 
 async def onboard(sandbox, user_id: int, name: str = "Ann", **changes: str):
@@ -21,7 +21,7 @@ async def test_onboarding_ends_with_the_first_prescription(sandbox, bot):
     # (given at onboarding); missed periods are asked (female runner)
     assert "session_done" not in asked and "soreness_hours" not in asked
     assert "weight_kg" not in asked and "missed_cycles" in asked
-    assert "W1" in decision.text and "Brisk walk, 10 min" in decision.text
+    assert "Walk 1 of 6" in decision.text and "Brisk walk, 10 min" in decision.text
     assert "Next:" in decision.text and "Protein" in decision.text
 
 
@@ -31,26 +31,31 @@ async def test_green_checkin_next_day_gives_the_next_session(sandbox, bot, clock
     clock.advance(days=1)
     question = await reply(ann, "/checkin")
     decision, asked = await answer_checkin(ann, question)
-    assert "session_done" in asked and "pain_session" in asked and "soreness_hours" in asked
+    # yesterday's session in one answer (done, no bone pain): no separate pain question
+    assert "session" in asked and "pain_session" not in asked and "soreness_hours" in asked
     assert "missed_cycles" not in asked  # weekly: answered yesterday
-    assert "moving up to W2" in decision.text and "15 min" in decision.text
+    assert "moving up to Walk 2 of 6" in decision.text and "15 min" in decision.text
 
 
 async def test_soreness_over_a_day_scales_back(sandbox, bot, clock):
     ben, question = await onboard(sandbox, 1003, "Ben", **{"Walking without pain": "Already doing some run/walk"})
     first, _ = await answer_checkin(ben, question)
-    assert "RW1" in first.text and "Jog 1 min, walk 5 min" in first.text
+    assert "Run/walk 1 of 8" in first.text and "Jog 1 min, walk 5 min" in first.text
     clock.advance(days=1)
     decision, _ = await answer_checkin(ben, await reply(ben, "/checkin"), soreness_hours="24 h or more")
-    assert "Scaling back to R1" in decision.text
+    assert "Scaling back to Readiness tests" in decision.text
+    assert "Today is a rest day because of soreness" in decision.text
     assert "Soreness from the last session lasted 24 hours or more." in decision.text
 
 
 async def test_night_pain_stops_and_offers_the_clinician_button(sandbox, bot, clock):
     cat, question = await onboard(sandbox, 1004, "Cat")
     decision, _ = await answer_checkin(cat, question, night_pain="Yes")
-    assert decision.text.startswith("🛑 Stop running today and see your clinician.")
-    assert "Bone pain woke you" in decision.text
+    stopped = early_stop(cat)  # at the answer itself, before any further question
+    assert stopped.text.startswith("🛑 Stop today's walks and see your clinician.")
+    assert "Bone pain woke you" in stopped.text
+    assert stopped.buttons == [["I have seen my clinician"]]
+    assert decision.text.startswith("🛑 Stop today's walks")
     assert decision.buttons == [["I have seen my clinician"]]
     await cat.press("I have seen my clinician", decision)
     thanks = await cat.wait_for_message(timeout=15)
@@ -60,7 +65,8 @@ async def test_night_pain_stops_and_offers_the_clinician_button(sandbox, bot, cl
 async def test_typed_answers_work_like_buttons(sandbox, bot):
     dan, question = await onboard(sandbox, 1005, "Dan")
     decision, _ = await answer_checkin(
-        dan, question, pain_rest="type:0", night_pain="type:no", sleep_hours="type:7h30",
+        dan, question, bones="type:something's not right", pain_rest="type:0",
+        night_pain="type:no", sleep_hours="type:7h30",
         calcium_mg="type:1200 mg", protein_g="type:100 g",
     )  # fmt: skip
     assert "Calcium 1200 mg" in decision.text and "Protein 100 g" in decision.text
@@ -69,6 +75,7 @@ async def test_typed_answers_work_like_buttons(sandbox, bot):
 
 async def test_invalid_answers_get_a_reprompt_and_the_form_goes_on(sandbox, bot):
     eve, question = await onboard(sandbox, 1006, "Eve")
+    question = await tap(eve, "Something's not right")
     assert "at rest" in question.text
     for bad in ("11", "-1", "abc", "😀", "x" * 4096):
         again = await reply(eve, bad)
@@ -79,21 +86,24 @@ async def test_invalid_answers_get_a_reprompt_and_the_form_goes_on(sandbox, bot)
     await eve.send_sticker()
     again = await eve.wait_for_message(timeout=15)
     assert "typed answer or a button" in again.text
-    decision, _ = await answer_checkin(eve, again)
+    decision, _ = await answer_checkin(eve, again, bones="Something's not right")
     assert "Today" in decision.text
 
 
 async def test_a_button_answer_turns_the_question_into_the_next_one(sandbox, bot):
     eve, question = await onboard(sandbox, 1015, "Eve")
     shown = len(eve.messages)
-    card = await tap(eve, "3")
+    card = await tap(eve, "Something's not right")
     assert card is question and len(eve.messages) == shown  # edited, nothing new sent
-    assert card.text.startswith("Bone pain right now") and "\n✓ 3\n\n" in card.text
+    card = await tap(eve, "0")
+    assert card is question and len(eve.messages) == shown
+    assert "Bone pain right now" in card.text and "\n✓ 0\n\n" in card.text
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
 
 
 async def test_a_stale_button_is_politely_closed(sandbox, bot):
     fay, question = await onboard(sandbox, 1007, "Fay")
+    question = await tap(fay, "Something's not right")
     old_data = question.button_data["0"]
     card = await tap(fay, "0")
     sent = len(fay.messages)
@@ -112,7 +122,7 @@ async def test_a_stale_button_is_politely_closed(sandbox, bot):
     older = await fay.press_data(old_data, card)  # two questions back, tapped late
     assert "closed" in (await fay.wait_for_answer(older)).text
     await fay.wait_idle()
-    assert card.text == shown and "✓ no\n\nBone pain when you got up" in shown
+    assert card.text == shown and "✓ No\n\nBone pain when you got up" in shown
 
 
 async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sandbox, bot):
@@ -123,14 +133,14 @@ async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sa
     gil, question = await onboard(sandbox, 1016, "Gil")
     store = bot.app.bot_data["store"]
     draft = await store.run(load_draft, gil.id)
-    await store.run(save_draft, gil.id, "checkin", "night_pain", {**draft.answers, "pain_rest": 0},
-                    question.message_id)  # fmt: skip
-    await gil.press("5", question)  # the message still asks for pain at rest
+    await store.run(save_draft, gil.id, "checkin", "sleep_hours",
+                    {**draft.answers, "bones": True}, question.message_id)  # fmt: skip
+    await gil.press("Something's not right", question)  # the message still asks the bones
     assert "closed" in (await gil.wait_for_answer()).text
     await gil.wait_idle()
-    assert "✓ 0\n\nDid bone pain wake you" in question.text  # the stored answer, not "5"
+    assert "✓ ✅ All clear\n\nHow many hours did you sleep" in question.text  # stored, not the press
     decision, asked = await answer_checkin(gil, question)
-    assert asked[0] == "night_pain" and "W1" in decision.text
+    assert asked[0] == "sleep_hours" and "Walk 1 of 6" in decision.text
 
 
 async def test_second_checkin_offers_a_correction_and_recomputes(sandbox, bot):
@@ -141,7 +151,7 @@ async def test_second_checkin_offers_a_correction_and_recomputes(sandbox, bot):
     question = await tap(gus, "Correct today's answers")
     assert "Correcting" in question.text
     decision, _ = await answer_checkin(gus, question, limp="Yes")
-    assert decision.text.startswith("🛑")
+    assert decision.text.startswith("🛑") and early_stop(gus) is not None
     today = await reply(gus, "/today")
     assert today.text.startswith("🛑")
 
@@ -159,7 +169,8 @@ async def test_two_runners_answering_at_once_never_mix(sandbox, bot):
     (d1, _), (d2, _) = await asyncio.gather(
         answer_checkin(ivy, q1, night_pain="Yes"), answer_checkin(jon, q2, protein_g="6+")
     )
-    assert d1.text.startswith("🛑") and "Protein 100 g" in d1.text
+    assert d1.text.startswith("🛑") and "Protein 100 g" not in d1.text
+    assert "Bone pain woke you" in early_stop(ivy).text
     assert not d2.text.startswith("🛑") and "Protein 150 g" in d2.text
 
 
@@ -193,7 +204,7 @@ async def test_not_sure_site_is_treated_as_high_risk(sandbox, bot):
     first_q = await mo.wait_for_message(timeout=15)
     decision, _ = await answer_checkin(mo, first_q)
     # a runner cannot clear themself at a high-risk site: walking, not running
-    assert "W6" in decision.text and "Brisk walk, 45 min" in decision.text
+    assert "Walk 6 of 6" in decision.text and "Brisk walk, 45 min" in decision.text
     assert "Running needs clearance from your coach or clinician" in decision.text
 
 
@@ -202,9 +213,10 @@ async def test_a_checkin_left_open_overnight_is_set_aside(sandbox, bot, clock):
     await answer_checkin(ned, question)
     clock.advance(days=1)
     question = await reply(ned, "/checkin")
+    await tap(ned, "Something's not right")
     await tap(ned, "0")
     clock.advance(days=1)
     aside = await reply(ned, "No")
     assert "earlier day" in aside.text
     fresh = await reply(ned, "/checkin")
-    assert "at rest or walking around" in fresh.text
+    assert "Bone check this morning" in fresh.text

@@ -1,0 +1,82 @@
+"""What the runner told us, changed later (/settings): each change dated, audited, and seen by
+the engine at the next decision.
+
+Clearances given reach the engine as its own events (`walking_cleared`, `running_cleared`).
+The engine keeps a clearance once given (PROTOCOL.md §7); a clearance withdrawn by the
+runner (a "No" after a "Yes", or a move to a high-risk bone where only a coach can clear)
+is applied here, to the state the next decision starts from, until the engine has an event
+of its own for it. The bone, weight, AlterG access and run days live in the profile, which
+every decision reads afresh.
+"""
+
+import datetime as dt
+import json
+
+from protocols import Day, Event
+from storage import add_event, events_between, get_runner, history, log_action, update_profile
+from storage.db import utc_iso
+
+HISTORY_DAYS = 30  # the rules look back at most 7 check-ins; the rest is in Decision.state
+CLEARANCES = ("walking_cleared", "running_cleared")
+
+
+def record(db, runner_id: int, field: str, old, new, day: dt.date, actor_id: int | None = None) -> None:
+    """One dated change: a `profile_changes` row and an audit entry (call inside a transaction)."""
+    db.execute(
+        "INSERT INTO profile_changes (runner_id, date, field, old, new, actor_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [runner_id, day.isoformat(), field, json.dumps(old, default=str), json.dumps(new, default=str),
+         actor_id if actor_id is not None else runner_id, utc_iso()],
+    )  # fmt: skip
+    log_action(db, "setting_changed", actor_id=actor_id if actor_id is not None else runner_id,
+               runner_id=runner_id, detail={"field": field, "old": old, "new": new,
+                                            "date": day.isoformat()})  # fmt: skip
+
+
+def change_profile(db, runner_id: int, field: str, new, day: dt.date) -> None:
+    """Set one profile field, dated and audited; a clearance given is an engine event too."""
+    runner = get_runner(db, runner_id)
+    old = getattr(runner.profile, field)
+    if old == new:
+        return
+    with db.atomic():
+        update_profile(db, runner_id, runner.profile.model_copy(update={field: new}))
+        record(db, runner_id, field, old, new, day)
+        if field in CLEARANCES and new:
+            add_event(db, runner_id, Event(date=day, type=field), runner_id)
+
+
+def withdrawn_since(db, runner_id: int, since: dt.date | None, until: dt.date) -> set[str]:
+    """Clearances whose last change from `since` to `until` took them away."""
+    sql = "SELECT field, new FROM profile_changes WHERE runner_id = ? AND date <= ?"
+    params: list = [runner_id, until.isoformat()]
+    if since is not None:
+        sql += " AND date >= ?"
+        params.append(since.isoformat())
+    last: dict[str, bool] = {}
+    for field, new in db.execute(sql + " ORDER BY id", params).fetchall():
+        if field in CLEARANCES:
+            last[field] = bool(json.loads(new))
+    return {field for field, value in last.items() if not value}
+
+
+def apply_withdrawals(db, runner_id: int, days: list[Day], day: dt.date) -> list[Day]:
+    """The history with the last state's withdrawn clearances taken away (see module doc)."""
+    if not days:
+        return days
+    gone = withdrawn_since(db, runner_id, days[-1].date + dt.timedelta(days=1), day)
+    if not gone:
+        return days
+    last = days[-1]
+    state = last.decision.state.model_copy(update={name: False for name in gone})
+    return [*days[:-1], Day(last.checkin, last.decision.model_copy(update={"state": state}))]
+
+
+def engine_inputs(db, runner_id: int, day: dt.date):
+    """What decide() gets for a check-in on `day`: the runner (and profile), the earlier days
+    (withdrawn clearances applied) and the events since the last check-in."""
+    runner = get_runner(db, runner_id)
+    days = [Day(c, d) for c, d in history(db, runner_id, limit=HISTORY_DAYS) if c.date < day]
+    since = days[-1].date + dt.timedelta(days=1) if days else None
+    days = apply_withdrawals(db, runner_id, days, day)
+    return runner, days, events_between(db, runner_id, since, day)

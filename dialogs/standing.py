@@ -1,0 +1,116 @@
+"""Where a runner stands: the next milestones at the earliest (the engine's own forecast, every
+session clean), the typical range from PROTOCOL.md §1 as context, and the whole ladder for
+/plan with ✓ done, ▶ here and what comes later."""
+
+import asyncio
+import datetime as dt
+
+from dialogs import changes
+from dialogs.plan import day_label, green_checkin
+from dialogs.texts import TYPICAL_WEEKS
+from protocols import Day, Event, Profile, decide
+from protocols.codes import STAGES
+from protocols.ladder import LADDER, path_for
+from protocols.words import PHASE_CONTENT, PHASE_NAMES, content, stage_name
+from storage import events_between
+
+HORIZON_DAYS = 365
+HISTORY = 14  # the rules look back at most 7 check-ins; the rest is in the state
+MILESTONES = (("RW1", "first run/walk"), ("RW8", "first 30 min running without a break"),
+              ("G", "back to full training"))  # fmt: skip
+TYPICAL_FULL = "full training typically 4–6 months"
+
+
+def typical(profile: Profile) -> str:
+    weeks = TYPICAL_WEEKS.get(profile.site, "about 13 weeks on average (6 to 27)")
+    return f"Typical for this injury: back to running {weeks} from diagnosis, {TYPICAL_FULL}."
+
+
+def milestone_dates(profile: Profile, days: list[Day], events: list[Event]) -> tuple[dict[str, dt.date], bool]:
+    """The first day of each milestone stage still ahead if every day from tomorrow is clean
+    (the engine's own decisions on green check-ins, as /plan's forecast); and whether that
+    assumes a running clearance not yet given."""
+    if not days:
+        return {}, False
+    last = days[-1]
+    stage = last.decision.state.stage
+    ahead = [code for code, _ in MILESTONES if STAGES.index(code) > STAGES.index(stage)]
+    if not ahead:
+        return {}, False
+    assumed = not last.decision.state.running_cleared
+    start = last.date + dt.timedelta(days=1)
+    waiting = sorted(events, key=lambda e: e.date)
+    if assumed:
+        waiting.append(Event(date=start, type="running_cleared"))
+    history, found = list(days), {}
+    for n in range(HORIZON_DAYS):
+        d = start + dt.timedelta(days=n)
+        todays = [e for e in waiting if e.date <= d]
+        waiting = [e for e in waiting if e.date > d]
+        prev = history[-1]
+        after = prev.date == d - dt.timedelta(days=1) and prev.decision.session.loading
+        checkin = green_checkin(d, after)
+        decision = decide(profile, history[-HISTORY:], checkin, todays)
+        history.append(Day(checkin, decision))
+        for code in ahead:
+            if code not in found and STAGES.index(decision.stage) >= STAGES.index(code):
+                found[code] = d
+        if len(found) == len(ahead) or decision.action == "stop":
+            break
+    return found, assumed
+
+
+def milestones_text(profile: Profile, days: list[Day], events: list[Event]) -> str:
+    if not days or days[-1].decision.state.stopped_at is not None:
+        return ""
+    dates, assumed = milestone_dates(profile, days, events)
+    if not dates:
+        return "🏁 " + typical(profile) if days[-1].decision.stage != "G" else ""
+    names = dict(MILESTONES)
+    parts = [f"{names[code]} {day_label(day)} {day.year}" if day.year != days[-1].date.year
+             else f"{names[code]} {day_label(day)}" for code, day in dates.items()]  # fmt: skip
+    cond = "if every session is clean" + (" and once running is cleared" if assumed else "")
+    return (f"🏁 At the earliest, {cond}: " + "; ".join(parts) + ".\n" + typical(profile)
+            + " Every body is different — small steps add up.")  # fmt: skip
+
+
+def inputs(db, runner_id: int, day: dt.date):
+    runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1))
+    since = days[-1].date + dt.timedelta(days=1) if days else None
+    return runner.profile, days, events_between(db, runner_id, since, None)
+
+
+async def milestones(store, runner_id: int, day: dt.date) -> str:
+    """The milestone lines after the decision of `day` (the forecast off the database thread)."""
+    profile, days, events = await store.run(inputs, runner_id, day)
+    return await asyncio.to_thread(milestones_text, profile, days, events)
+
+
+def ladder_text(profile: Profile, stage: str, stopped: bool) -> str:
+    """The whole ladder: ✓ done, ▶ here, · later; the current phase stage by stage."""
+    path = path_for(profile.has_alterg)
+    here_i = path.index(stage) if stage in path else 0
+    lines = ["Your ladder:"]
+    phases = []
+    for code in path:
+        if LADDER[code].phase not in phases:
+            phases.append(LADDER[code].phase)
+    for phase in phases:
+        codes = [c for c in path if LADDER[c].phase is phase]
+        first, last = path.index(codes[0]), path.index(codes[-1])
+        name = PHASE_NAMES[phase]
+        if last < here_i:
+            lines.append(f"✓ {name} — {PHASE_CONTENT[phase]}")
+        elif first > here_i:
+            lines.append(f"· {name} — {PHASE_CONTENT[phase]}")
+        else:
+            for code in codes:
+                i = path.index(code)
+                mark = "✓" if i < here_i else ("▶" if i == here_i else "·")
+                extra = " (paused after a warning sign)" if i == here_i and stopped else ""
+                if len(codes) > 1:
+                    lines.append(f"{mark} {stage_name(code)} — {content(code)}{extra}")
+                else:
+                    lines.append(f"{mark} {name} — {PHASE_CONTENT[phase]}{extra}")
+    return "\n".join(lines)
+
