@@ -12,7 +12,7 @@ every decision reads afresh.
 import datetime as dt
 import json
 
-from protocols import Day, Event
+from protocols import Day, Event, Profile
 from storage import add_event, events_between, get_runner, history, log_action, update_profile
 from storage.db import utc_iso
 
@@ -39,8 +39,9 @@ def change_profile(db, runner_id: int, field: str, new, day: dt.date) -> None:
     old = getattr(runner.profile, field)
     if old == new:
         return
+    profile = Profile.model_validate({**runner.profile.model_dump(), field: new})
     with db.atomic():
-        update_profile(db, runner_id, runner.profile.model_copy(update={field: new}))
+        update_profile(db, runner_id, profile)
         record(db, runner_id, field, old, new, day)
         if field in CLEARANCES and new:
             add_event(db, runner_id, Event(date=day, type=field), runner_id)

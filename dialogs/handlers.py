@@ -16,11 +16,15 @@ from telegram.ext import (
 from dialogs import (
     checkin,
     coach_handlers,
+    exits,
+    freetext,
+    linking,
     onboarding,
     progress_handlers,
-    render,
     runner,
+    runner_buttons,
     settings,
+    stop,
     texts,
 )
 from dialogs.chat import Chat
@@ -28,7 +32,9 @@ from dialogs.context import answer_query, base_and_draft, base_of, onboarded
 from dialogs.forms import FormContext
 from dialogs.zones import zone
 from protocols import Event
+from protocols.messages import REASONS
 from storage import (
+    load_draft,
     Store,
     add_event,
     decision_on,
@@ -45,7 +51,7 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     ("checkin", "Morning check-in, then today's session"),
     ("today", "Today's session again"),
-    ("settings", "Reminder time, time zone, strength days"),
+    ("settings", "Your bone, clearances, days, reminders, coach"),
     ("pause", "Pause all reminders"),
     ("resume", "Turn reminders back on"),
     ("start", "Set up, or welcome back"),
@@ -58,20 +64,31 @@ SORRY = "Sorry — something went wrong on my side. Your answers so far are save
 
 
 async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start: onboarding, the form in progress, or welcome back."""
+    """/start: onboarding, the form in progress, or welcome back; /start c_<code> asks before
+    linking to a coach; /start r_<code> is a clinician opening a runner's invite."""
     store, chat, base = await base_of(update, context)
     user = update.effective_user
+    payload = (context.args or [""])[0]
+    if payload.startswith("r_"):  # a runner's invite for their clinician: no runner row made
+        await chat.send(*await store.run(linking.clinician_offer, user.id, payload[2:]))
+        return
     row = await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
     if not row.active:
         await store.run(set_active, user.id, True)
-    payload = (context.args or [""])[0]
-    if payload.startswith("c_"):  # a coach's deep link: https://t.me/<bot>?start=c_<code>
-        await coach_handlers.link(update, context, payload[2:])
+    code = payload[2:] if payload.startswith("c_") else None  # https://t.me/<bot>?start=c_<code>
+    if code is not None and row.profile is not None:
+        await chat.send(*await store.run(linking.offer, user.id, code))
     if await runner.reask(store, chat, base, MID_FORM):
         return
     if row.profile is not None:
         await chat.send(f"Welcome back, {user.first_name or 'runner'}! Send /checkin for today's check-in, or /help.")
         return
+    if code is not None:  # kept until the runner has agreed to everything, then asked
+        name = await store.run(linking.coach_name, code)
+        if name is None:
+            await chat.send(linking.BAD_CODE)
+        else:
+            base.answers = {"_invite": code, "_coach_name": name}
     await runner.start(store, chat, onboarding.FORM, base)
 
 
@@ -101,9 +118,29 @@ async def _show_today(store: Store, chat: Chat, base: FormContext) -> None:
         return
     decision = await store.run(decision_on, base.user_id, base.today)
     if decision is None:
+        stopped = await store.run(_stopped_today, base.user_id, base.today)
+        if stopped is not None:
+            await chat.send(*stopped)
+            return
         await chat.send("No check-in yet today. Send /checkin — it takes about a minute.")
         return
-    await chat.send(render.decision_text(decision))
+    await chat.send(*await checkin.reply(store, base.user_id, decision, None))
+
+
+def _stopped_today(db, user_id: int, today: dt.date):
+    """Today's check-in stopped at a red flag and not finished yet: the stop again."""
+    draft = load_draft(db, user_id)
+    if draft is None or draft.form != "checkin" or not draft.answers.get(stop.STOPPED):
+        return None
+    if draft.answers.get("_date") != today.isoformat():
+        return None
+    runner = get_runner(db, user_id)
+    latest = latest_decision(db, user_id)
+    stage = latest.state.stage if latest else runner.profile.start_stage
+    way_out, keyboard = exits.stop_exit(db, user_id)
+    why = "\n".join(f"• {REASONS[r]}" for r in draft.answers[stop.STOPPED])
+    text = f"{stop.stop_line(stage)}\n\nWhy:\n{why}\n\n{stop.REST_TODAY}\n\n{way_out}"
+    return text, keyboard
 
 
 async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,10 +174,8 @@ async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     store, chat, base = await base_of(update, context)
     if await runner.reask(store, chat, base, MID_FORM):
         return
-    row = await onboarded(store, chat, base.user_id)
-    if row is not None:
-        base.answers = settings.current_answers(row)
-        await runner.start(store, chat, settings.FORM, base)
+    if await onboarded(store, chat, base.user_id) is not None:
+        await runner_buttons.open_settings(store, chat, base)
 
 
 async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -194,7 +229,7 @@ async def text_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store, chat, base, draft = await base_and_draft(update, context)
     message = update.effective_message
     if not await runner.answer_text(store, chat, base, message.text, message.message_id, draft):
-        await chat.send(texts.NO_FORM)
+        await chat.send(*freetext.answer(message.text))
 
 
 async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,6 +277,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     elif data == checkin.RESUME_SELF:
         toast = await _resume_self(store, chat, base)
+    elif data.startswith(("link:", "leave:", "rinv:", "exit:", "settings:", "menu:")):
+        await answer_query(query)
+        await runner_buttons.press(update, context, store, chat, base, data)
+        return
     else:
         toast = "That button no longer works."
     await answer_query(query, toast)

@@ -4,7 +4,7 @@ schedule facts, a summary to correct, then the first check-in."""
 import datetime as dt
 from typing import Any
 
-from dialogs import texts
+from dialogs import linking, texts
 from dialogs.chat import Chat
 from dialogs.forms import Form, FormContext, Question, show_yes_no
 from dialogs.parsing import (
@@ -23,7 +23,7 @@ from dialogs.runner import END, RETURN_TO, register
 from dialogs.zones import zone as zone_of
 from protocols import Profile
 from protocols.codes import HIGH_RISK_SITES, Site
-from storage import Store, clear_draft, set_checkin_time, set_tz, update_profile
+from storage import Store, clear_draft, get_runner, set_checkin_time, set_tz, update_profile
 
 # Plain words → site code (§1). "Not sure" is treated as high risk [product].
 SITES: dict[str, Site] = {
@@ -146,6 +146,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question("consent", texts.WELCOME, _choice({"I agree — let's start": True, "No thanks": False}, "an answer"),
              buttons=(("I agree — let's start",), ("No thanks",)),
              goto=lambda v, ctx: None if v else END, show=lambda v: "I agree" if v else "No thanks"),  # fmt: skip
+    Question("link", lambda ctx: linking.consent_text(ctx.answers.get("_coach_name") or "your coach"),
+             _choice({linking.LINK: True, linking.NOT_NOW: False}, "an answer"),
+             buttons=((linking.LINK, linking.NOT_NOW),), ask_if=lambda ctx: bool(ctx.answers.get("_invite")),
+             show=lambda v: linking.LINK if v else linking.NOT_NOW),  # fmt: skip
     Question("site", "Which bone was injured? Pick the closest description.", _site,
              buttons=tuple((label,) for label in SITES), label="Injured bone",
              show=lambda v: SITE_NAMES[Site(v)]),  # fmt: skip
@@ -231,7 +235,8 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     from dialogs import checkin  # the first check-in follows onboarding
 
     if not ctx.answers.get("consent"):
-        await store.run(clear_draft, ctx.user_id)
+        # nothing about a person who said no thanks is kept (the /start row, the draft)
+        await store.run(_forget, ctx.user_id)
         await chat.send(texts.DECLINED)
         return
     zone = ctx.answers["tz"]
@@ -240,7 +245,24 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     profile = build_profile(ctx)
     await store.run(_save, ctx.user_id, profile, zone, ctx.answers["checkin_time"])
     await chat.send(texts.onboarded(profile))
+    if ctx.answers.get("_invite") and ctx.answers.get("link"):
+        text = await store.run(linking.accept, ctx.user_id, ctx.chat_id, ctx.first_name,
+                               ctx.answers["_invite"])  # fmt: skip
+        await chat.send(text)
+        if chat.wake:
+            chat.wake()
     await checkin.begin(store, chat, ctx.user_id, ctx.first_name, ctx.now)
+
+
+def _forget(db, user_id: int) -> None:
+    """After "No thanks": no row about the person stays, unless they are a coach too."""
+    from storage import delete_runner, get_coach
+
+    with db.atomic():
+        clear_draft(db, user_id)
+        runner = get_runner(db, user_id)
+        if runner is not None and runner.profile is None and get_coach(db, user_id) is None:
+            delete_runner(db, user_id)
 
 
 FORM = register(Form("onboarding", QUESTIONS, finish))

@@ -3,7 +3,7 @@
 import re
 
 from bot.scheduler import run_tick
-from tests.e2e.harness import answer_checkin, onboarding_steps, play, reply, tap
+from tests.e2e.harness import answer_checkin, early_stop, onboarding_steps, play, reply, tap
 
 
 async def coach_with_code(sandbox, user_id: int = 9001, name: str = "Kay"):
@@ -16,12 +16,16 @@ async def coach_with_code(sandbox, user_id: int = 9001, name: str = "Kay"):
 
 async def linked_runner(sandbox, coach, code: str, user_id: int, name: str, **changes: str):
     runner = sandbox.user(user_id, first_name=name)
-    await runner.send(f"/start c_{code}")
+    welcome = await reply(runner, f"/start c_{code}")  # consent first: nothing linked yet
+    assert "I agree" in str(welcome.buttons)
+    steps = onboarding_steps(**changes)
+    ask = await play(runner, steps[:1])
+    assert ask.text.split("\n\n")[-1].startswith("Link to coach Kay?") and ask.buttons == [["Link", "Not now"]]
+    assert not coach.unread()
+    ready = await play(runner, [("tap", "Link"), *steps[1:]])
+    assert "all set" in ready.text
     linked = await runner.wait_for_message(timeout=15)
     assert "linked to your coach" in linked.text
-    await runner.wait_for_message()  # the welcome: onboarding starts
-    ready = await play(runner, onboarding_steps(**changes))
-    assert "all set" in ready.text
     told = await coach.wait_for_message(timeout=15)
     assert f"{name} linked to you" in told.text
     return runner, await runner.wait_for_message(timeout=15)
@@ -31,8 +35,10 @@ async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
     coach, code = await coach_with_code(sandbox)
     ann, question = await linked_runner(sandbox, coach, code, 3001, "Ann")
     stop, _ = await answer_checkin(ann, question, night_pain="Yes")
-    assert stop.text.startswith("🛑") and "Your coach has been told." in stop.text
-    assert not stop.buttons  # a coach is linked: the coach resumes, not the runner
+    first = early_stop(ann)
+    assert first.text.startswith("🛑") and "Your coach has been told." in first.text
+    # a coach is linked: the coach resumes, not the runner; the runner can ask them to
+    assert first.buttons == [["Ask my coach to review"]] and stop.buttons == first.buttons
     alert = await coach.wait_for_message(timeout=15)
     assert alert.text.startswith("🚨 Urgent: Ann (Shin — inner edge)")
     assert "Bone pain woke you or kept you up at night." in alert.text
@@ -51,7 +57,7 @@ async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
     clock.advance(days=1)
     decision, _ = await answer_checkin(ann, await reply(ann, "/checkin"))
     assert "Your plan resumes one stage below" in decision.text
-    assert "P0" in decision.text  # W1 → P0 (PROTOCOL §7)
+    assert "Protect" in decision.text  # W1 → P0 (PROTOCOL §7)
 
 
 async def test_navicular_runner_cannot_run_until_the_coach_clears(sandbox, bot, clock):
@@ -63,15 +69,16 @@ async def test_navicular_runner_cannot_run_until_the_coach_clears(sandbox, bot, 
     running = ("run/walk", "Jog", "readiness tests", "easy run")
     for _day in range(4):
         decision, _ = await answer_checkin(nia, question)
-        assert not any(word in decision.text for word in running), decision.text
-        assert "W6" in decision.text
+        prescribed = "\n\n".join(decision.text.split("\n\n")[:3])  # headline, place, session
+        assert not any(word in prescribed for word in running), decision.text
+        assert "Walk 6 of 6" in decision.text
         clock.advance(days=1)
         question = await reply(nia, "/checkin")
     cleared = await reply(coach, "/clear 1")
     assert "Nia: cleared for running" in cleared.text
     assert "cleared you for running" in (await nia.wait_for_message(timeout=15)).text
     decision, _ = await answer_checkin(nia, question)
-    assert "moving up to R1" in decision.text and "Readiness tests" in decision.text
+    assert "moving up to Readiness tests" in decision.text
 
 
 async def test_unseen_alert_is_sent_once_more_after_12_hours(sandbox, bot, clock):

@@ -23,10 +23,10 @@ async def test_morning_reminder_opens_the_checkin(sandbox, bot, clock):
     assert reminder.text.startswith("Good morning! Time for your one-minute check-in.")
     assert reminder.buttons == [["Check in now"], ["Snooze 1 h", "Snooze 3 h"]]
     first = await tap(ann, "Check in now")
-    assert "at rest or walking around" in first.text
+    assert "Bone check this morning" in first.text
     await run_tick(bot.app)  # a second tick in the same minute sends nothing more
     decision, _ = await answer_checkin(ann, first)
-    assert "W2" in decision.text
+    assert "Walk 2 of 6" in decision.text
     await ann.wait_idle(quiet=0.5)
     assert not ann.unread()
 
@@ -69,9 +69,9 @@ async def test_settings_change_the_reminder_time(sandbox, bot, clock):
     assert "Check-in reminder: 07:00" in menu.text
     await tap(dan, "Check-in time")
     menu = await reply(dan, "9:15")
-    assert "Check-in reminder: 09:15" in menu.text
+    assert "Saved: reminder at 09:15." in menu.text and "Check-in reminder: 09:15" in menu.text
     saved = await tap(dan, "✅ Done")
-    assert saved.text.startswith("Saved.") and "09:15" in saved.text
+    assert saved.text.startswith("All saved.") and "09:15" in saved.text
     await next_morning(clock, bot)  # 07:00 Berlin: nothing now
     await dan.wait_idle(quiet=0.5)
     assert not dan.unread()
