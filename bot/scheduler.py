@@ -8,7 +8,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.outbox import OutboxSender
 from bot.settings import Settings
-from dialogs import alerts, digest, progress_handlers, reminders
+from dialogs import alerts, checkin, digest, progress_handlers, reminders
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ async def run_tick(app: Application) -> int:
     while after is not None:  # a batch per call: runners' answers get the database in between
         count, after = await store.run(reminders.tick_batch, now, grace, after)
         queued += count
+    await store.run(checkin.finish_stale_stops, now)  # a stopped check-in's day has ended
     queued += await store.run(alerts.resend_unseen, now)
     queued += await store.run(digest.tick, now)
     app.bot_data["last_tick"] = now

@@ -253,14 +253,17 @@ def _facts(db, user_id: int, today: dt.date) -> dict:
     yesterday = today - dt.timedelta(days=1)
     loaded = before is not None and before.date == yesterday and before.session.loading
     recent = checkins_between(db, user_id, today - dt.timedelta(days=6), yesterday)
+    week_ago = (today - dt.timedelta(days=6)).isoformat()
+    asked = {q for q, on in db.execute("SELECT question, asked_on FROM weekly_asked WHERE runner_id = ?",
+                                       [user_id]).fetchall() if week_ago <= on < today.isoformat()}  # fmt: skip
     facts = {
         "_date": today.isoformat(),
         "_loaded": loaded,
         "_any_loading": before is not None and before.state.last_loading is not None,
         # weekly questions: weight a week after onboarding's, then weekly; cycles from day 1
         "_weekly": (today - runner.profile.start_date).days >= 7
-        and not any(c.weight_kg is not None for c in recent),
-        "_cycles": not any(c.missed_cycles is not None for c in recent),
+        and not any(c.weight_kg is not None for c in recent) and "weight_kg" not in asked,
+        "_cycles": not any(c.missed_cycles is not None for c in recent) and "missed_cycles" not in asked,
         "_female": runner.profile.sex == "female",
     }
     if loaded:
@@ -309,8 +312,15 @@ def checkin_from(answers: dict, fill: dict | None = None) -> Checkin:
     return Checkin(date=answers["_date"], **values)
 
 
+WEEKLY = ("weight_kg", "missed_cycles")
+
+
+def weekly_asked(answers: dict) -> tuple[str, ...]:
+    return tuple(q for q in WEEKLY if q in answers)
+
+
 def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
-                    already_told: bool = False) -> tuple[Decision, bool, int]:  # fmt: skip
+                    already_told: bool = False, asked: tuple[str, ...] = ()) -> tuple[Decision, bool, int]:  # fmt: skip
     """Run the engine on today's answers; store the check-in, the decision and the coach
     alerts, with the draft cleared, in one transaction. `already_told`: the urgent alert
     went out at the first red-flag answer (reviews still go).
@@ -322,6 +332,10 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
     decision = decide(runner.profile, days, checkin, events)
     with db.atomic():
         save_checkin_and_decision(db, user_id, checkin, decision)
+        for question in asked:
+            db.execute("INSERT INTO weekly_asked (runner_id, question, asked_on) VALUES (?, ?, ?) "
+                       "ON CONFLICT (runner_id, question) DO UPDATE SET asked_on = excluded.asked_on",
+                       [user_id, question, checkin.date.isoformat()])  # fmt: skip
         alerting = decision.model_copy(update={"alert": False}) if already_told else decision
         told = raise_alerts(db, runner, checkin, alerting, now)
         clear_draft(db, user_id)
@@ -349,7 +363,7 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
     decision, self_resume, told = await store.run(decide_and_save, ctx.user_id, checkin, ctx.now,
-                                                  bool(stopped))  # fmt: skip
+                                                  bool(stopped), weekly_asked(ctx.answers))  # fmt: skip
     if told and (decision.alert or decision.reviews):
         notify_outbox(chat)
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
@@ -402,7 +416,8 @@ def salvage(db, user_id: int, answers: dict, now: dt.datetime) -> None:
     """A stopped check-in left open into the next day: its decision is completed with what
     is known (bone fields not answered read as not green); nothing answered is lost."""
     if answers.get(STOPPED) and decision_on(db, user_id, dt.date.fromisoformat(answers["_date"])) is None:
-        decide_and_save(db, user_id, checkin_from(answers), now, already_told=True)
+        decide_and_save(db, user_id, checkin_from(answers), now, already_told=True,
+                        asked=weekly_asked(answers))
 
 
 def finish_stale_stops(db, now: dt.datetime) -> int:

@@ -3,9 +3,9 @@
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from dialogs import coach, progress_handlers
+from dialogs import coach, linking, progress_handlers
 from dialogs.context import answer_query, base_of, now_of, store_of
-from storage import get_coach
+from storage import get_coach, upsert_runner
 
 COACH_COMMANDS = (
     ("coach", "Coaches: sign up and get your invite link"),
@@ -32,8 +32,11 @@ async def coach_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await chat.send("The old code no longer works.\n\n" + coach.invite_text(context.bot.username, code))
     elif args[0].lower() == "zone":
         await chat.send(await store.run(coach.set_zone, user.id, " ".join(args[1:])))
-    else:
-        await link(update, context, args[0])
+    elif args[0].lower() == "leave":  # the runner's side: unlink from a coach (asks first)
+        await chat.send(*await store.run(linking.leave_offer, user.id))
+    else:  # a runner with a coach's code: asked before anything is linked or told
+        await store.run(upsert_runner, user.id, chat.chat_id, user.first_name or "")
+        await chat.send(*await store.run(linking.offer, user.id, args[0]))
 
 
 async def link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> bool:

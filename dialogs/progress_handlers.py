@@ -12,7 +12,9 @@ from dialogs.charts import progress_png
 from dialogs.context import answer_query, base_of, onboarded
 from dialogs.export import export_csvs
 from dialogs.history import history_table
+from dialogs import exits, standing
 from dialogs.plan import plan_text
+from protocols.words import in_words
 from protocols import Day
 from storage import (
     Store,
@@ -50,14 +52,22 @@ def _plan(db, runner_id: int, today) -> str:
     # the events the next check-in will apply: dated after the last check-in
     since = days[-1].date + dt.timedelta(days=1) if days else None
     events = events_between(db, runner_id, since, None)
-    return plan_text(runner.profile, days, today, runner.tz, events)
+    text = in_words(plan_text(runner.profile, days, today, runner.tz, events))
+    latest = days[-1].decision if days else None
+    stage = latest.state.stage if latest else runner.profile.start_stage
+    stopped = latest is not None and latest.state.stopped_at is not None
+    ladder = standing.ladder_text(runner.profile, stage, stopped)
+    way_out = exits.exit_of(exits.states(db, runner_id))[0]
+    return "\n\n".join(part for part in (text, ladder, way_out) if part)
 
 
 async def plan_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/plan: the next 7 days, assuming green days."""
     store, chat, base = await base_of(update, context)
     if await onboarded(store, chat, base.user_id):
-        await chat.send(await store.run(_plan, base.user_id, base.today))
+        text = await store.run(_plan, base.user_id, base.today)
+        keyboard = await store.run(lambda db: exits.exit_of(exits.states(db, base.user_id))[1])
+        await chat.send(text, keyboard)
 
 
 async def send_chart(store: Store, bot: Bot, chat_id: int, runner_id: int, weeks: int | None) -> None:

@@ -61,7 +61,12 @@ def milestone_dates(profile: Profile, days: list[Day], events: list[Event]) -> t
 
 
 def milestones_text(profile: Profile, days: list[Day], events: list[Event]) -> str:
-    if not days or days[-1].decision.state.stopped_at is not None:
+    """Nothing while stopped, on a coach hold or before walking is cleared: no clean day can
+    move the plan then (the way out says what can)."""
+    if not days:
+        return ""
+    state = days[-1].decision.state
+    if state.stopped_at is not None or state.coach_hold or (state.stage == "P0" and not state.walking_cleared):
         return ""
     dates, assumed = milestone_dates(profile, days, events)
     if not dates:

@@ -21,10 +21,10 @@ NOT_ONBOARDED = "Let's set you up first: send /start."
 HELP = """What I can do:
 /checkin — the morning check-in (about a minute), then today's session
 /today — today's session again
-/plan — your next 7 days
+/plan — your next 7 days and your whole ladder
 /progress — your progress chart (/progress all for everything)
 /history — your last 14 check-ins
-/settings — reminder time, time zone, strength days, nudge
+/settings — your bone, clearances, weight, run and strength days, reminders, coach
 /pause — pause all reminders (days paused never count as missed)
 /resume — reminders back on
 /start — set up, or welcome back
@@ -33,6 +33,7 @@ HELP = """What I can do:
 /export — your data as CSV files
 /delete — delete everything I store about you
 /cancel — leave the current questions
+/coach leave — unlink from your coach
 
 Coaches: /coach to sign up and get an invite link; /athletes, /athlete <n>, /clear <n>,
 /hold <n>, /resume <n>.

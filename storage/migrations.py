@@ -198,6 +198,15 @@ def _v3_runner_changes(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX runner_invites_runner ON runner_invites(runner_id)")
+    # a weekly question skipped is still asked only weekly
+    db.execute(
+        """CREATE TABLE weekly_asked (
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            question TEXT NOT NULL,
+            asked_on TEXT NOT NULL,
+            PRIMARY KEY (runner_id, question)
+        )"""
+    )
 
 
 MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_runner_changes]

@@ -20,6 +20,7 @@ RUNNER_COLUMNS: dict[str, tuple[str, ...]] = {
     "coach_links": ("runner_id",),
     "profile_changes": ("runner_id",),
     "runner_invites": ("runner_id",),
+    "weekly_asked": ("runner_id",),
     "form_drafts": ("user_id",),
     "audit_log": ("runner_id", "actor_id"),
     "runners": ("user_id",),  # last: the others refer to it
