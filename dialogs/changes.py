@@ -73,6 +73,27 @@ def apply_withdrawals(db, runner_id: int, days: list[Day], day: dt.date) -> list
     return [*days[:-1], Day(last.checkin, last.decision.model_copy(update={"state": state}))]
 
 
+def reported_weight(db, runner_id: int, since: dt.date | None, until: dt.date) -> float | None:
+    """A weight changed in /settings since the last check-in: the next check-in reports it
+    (the engine reads body weight from check-ins; the profile's is onboarding's)."""
+    sql = "SELECT new FROM profile_changes WHERE runner_id = ? AND field = 'weight_kg' AND date <= ?"
+    params: list = [runner_id, until.isoformat()]
+    if since is not None:
+        sql += " AND date >= ?"
+        params.append(since.isoformat())
+    row = db.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+    return None if row is None else float(json.loads(row[0]))
+
+
+def with_reported_weight(db, runner_id: int, days: list[Day], checkin):
+    """The check-in with a weight given in /settings since the last one, when it has none."""
+    if checkin.weight_kg is not None:
+        return checkin
+    since = days[-1].date + dt.timedelta(days=1) if days else None
+    weight = reported_weight(db, runner_id, since, checkin.date)
+    return checkin if weight is None else checkin.model_copy(update={"weight_kg": weight})
+
+
 def engine_inputs(db, runner_id: int, day: dt.date):
     """What decide() gets for a check-in on `day`: the runner (and profile), the earlier days
     (withdrawn clearances applied) and the events since the last check-in."""

@@ -329,6 +329,7 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
     with no coach linked, DESIGN.md commands), and how many coaches were told.
     """
     runner, days, events = changes.engine_inputs(db, user_id, checkin.date)
+    checkin = changes.with_reported_weight(db, user_id, days, checkin)
     decision = decide(runner.profile, days, checkin, events)
     with db.atomic():
         save_checkin_and_decision(db, user_id, checkin, decision)

@@ -117,6 +117,7 @@ def servings_or_amount(text: str, serving_words: tuple[str, ...], per_serving: f
     """(the amount, the servings it came from or None): "3" and "3 servings" are servings,
     "16" and "1200 mg" an amount (see SERVINGS_UP_TO)."""
     t = clean(text).replace("+", "").strip()
+    t = re.sub(r"^(\d{1,2}),(\d{3})(?!\d)", r"\1\2", t)  # "1,200": a thousands separator
     match = re.fullmatch(_NUMBER + r"\s*([a-z]*)", t)
     if match:
         number = float(match.group(1).replace(",", "."))

@@ -226,7 +226,7 @@ def apply(db, user_id: int, qid: str, answers: dict, now: dt.datetime) -> str | 
         if not value:
             return None
         set_and_record(db, user_id, "tz", runner.tz, answers["_tz_new"], day, set_tz)
-        answers["tz"] = answers.pop("_tz_new")
+        answers["tz"] = answers["_tz_new"]
         return f"Saved: time zone {answers['tz']}."
     if qid == "checkin_time":
         set_and_record(db, user_id, qid, runner.checkin_time, value, day, set_checkin_time)
