@@ -23,7 +23,7 @@ from dialogs.parsing import (
     yes_no,
 )
 from dialogs.runner import END, register, start
-from dialogs.stop import STOPPED
+from dialogs.stop import STOP_SHOWN, STOPPED
 from dialogs.zones import zone
 from protocols import Checkin, Day, Decision, decide
 from protocols.codes import HIGH_RISK_SITES
@@ -389,6 +389,13 @@ async def reply(store: Store, user_id: int, decision: Decision, told: int | None
 
 async def on_answer(ctx: FormContext, q: Question, chat: Chat, store: Store) -> str | None:
     """The first red-flag answer stops the check-in at once (before any further question)."""
+    if ctx.answers.get(STOPPED) and not ctx.answers.get(STOP_SHOWN):
+        # stored, alert raised, but the process stopped before the runner saw the stop
+        text, keyboard = await store.run(exits.stop_exit, ctx.user_id)
+        shown = await store.run(stop.stop_again, ctx.user_id, ctx.answers)
+        ctx.answers[STOP_SHOWN] = True
+        await chat.send(stop.stop_text(shown, text), keyboard)
+        return SENT
     if ctx.answers.get(STOPPED) or not stop.may_raise(q.id, ctx.answers.get(q.id)):
         return None
     partial = checkin_from(ctx.answers, fill=GREEN)
@@ -399,6 +406,7 @@ async def on_answer(ctx: FormContext, q: Question, chat: Chat, store: Store) -> 
     if found.told:
         notify_outbox(chat)
     text, keyboard = await store.run(exits.stop_exit, ctx.user_id)
+    ctx.answers[STOP_SHOWN] = True  # saved with the next question, after the stop is sent
     await chat.send(stop.stop_text(found, text), keyboard)
     return SENT
 

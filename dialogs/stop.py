@@ -16,6 +16,7 @@ from protocols.words import in_words
 from storage import save_draft
 
 STOPPED = "_stopped"  # answers[STOPPED]: the red flags that stopped today's check-in
+STOP_SHOWN = "_stop_shown"  # the stop message went out
 OPTIONAL = ("The rest of today's check-in is optional — it helps your coach see the whole "
             "picture. Answer below, or tap Finish here.")  # fmt: skip
 REST_TODAY = "Today is a rest day: pain-free non-impact cross-training only if it causes no bone pain."
@@ -69,6 +70,16 @@ def raise_early(db, user_id: int, partial: Checkin, question: str, answers: dict
         told = raise_alerts(db, runner, partial, decision.model_copy(update={"reviews": ()}), now)
         save_draft(db, user_id, "checkin", question, {**answers, STOPPED: list(rules)})
     return EarlyStop(rules, told, decision.stage, runner.profile)
+
+
+def stop_again(db, user_id: int, answers: dict) -> EarlyStop:
+    """The stop already raised (its alert sent), to show the runner once more."""
+    from storage import coaches_of, get_runner, latest_decision
+
+    runner = get_runner(db, user_id)
+    latest = latest_decision(db, user_id)
+    stage = latest.state.stage if latest else runner.profile.start_stage
+    return EarlyStop(tuple(answers[STOPPED]), len(coaches_of(db, user_id)), stage, runner.profile)
 
 
 def stop_text(found: EarlyStop, way_out: str) -> str:
