@@ -87,6 +87,9 @@ async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         name = await store.run(linking.coach_name, code)
         if name is None:
             await chat.send(linking.BAD_CODE)
+        elif await store.run(linking.own_code, user.id, code):
+            await chat.send(linking.OWN_CODE)
+            return
         else:
             base.answers = {"_invite": code, "_coach_name": name}
     await runner.start(store, chat, onboarding.FORM, base)

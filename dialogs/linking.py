@@ -20,6 +20,7 @@ from storage import (
 from storage.invites import drop_invite, invite_runner, runner_invite
 
 LINK, NOT_NOW = "Link", "Not now"
+OWN_CODE = "That is your own coach code — share it with your runners."
 BAD_CODE = "That coach code does not work (it may have been replaced). Ask your coach for a new one."
 
 
@@ -31,6 +32,11 @@ def coach_name(db, code: str) -> str | None:
     return coach.first_name or "your coach"
 
 
+def own_code(db, user_id: int, code: str) -> bool:
+    coach = coach_by_invite(db, code.strip()) if code and len(code) <= 64 else None
+    return coach is not None and coach.user_id == user_id
+
+
 def offer(db, runner_id: int, code: str) -> tuple[str, list | None]:
     """The question an invite link asks an onboarded runner (nothing linked yet)."""
     name = coach_name(db, code)
@@ -38,7 +44,7 @@ def offer(db, runner_id: int, code: str) -> tuple[str, list | None]:
         return BAD_CODE, None
     coach = coach_by_invite(db, code)
     if coach.user_id == runner_id:
-        return "That is your own coach code — share it with your runners.", None
+        return OWN_CODE, None
     if any(c.user_id == coach.user_id for c in coaches_of(db, runner_id)):
         return f"You are already linked to {name}.", None
     return consent_text(name), [[(LINK, f"link:y:{code}"), (NOT_NOW, "link:n")]]
