@@ -233,6 +233,10 @@ def _finishable(q: Question) -> Question:
 
 
 QUESTIONS = tuple(_finishable(q) for q in QUESTIONS)
+# every Checkin field the form stores (session_done and pain_session from "session")
+FIELDS = ("pain_rest", "night_pain", "pain_session", "pain_morning", "soreness_hours",
+          "tenderness", "swelling", "limp", "hip_groin_pain", "session_done", "sleep_hours",
+          "calcium_mg", "protein_g", "weight_kg", "missed_cycles")  # fmt: skip
 ANSWER_FIELDS = ("pain_rest", "night_pain", "pain_morning", "tenderness", "swelling", "limp",
                  "hip_groin_pain", "soreness_hours", "sleep_hours", "calcium_mg", "protein_g",
                  "weight_kg", "missed_cycles")  # fmt: skip

@@ -26,23 +26,31 @@ async def test_echoes_show_the_chosen_words(sandbox, bot):
     bo, question = await onboard(sandbox, 8102, "Bo")
     card = await tap(bo, "Something's not right")
     assert "✓ Something's not right" in card.text
-    card = await tap(bo, "0")
-    card = await tap(bo, "No")
-    assert "✓ No" in card.text and "✓ no" not in card.text
-    for _ in range(5):  # morning pain, tenderness, swelling, limp, hip
-        card = await tap(bo, "0" if "got up this morning" in card.text.split("\n\n")[-1] else "No")
-    await reply(bo, "7h30")
-    calcium = await reply(bo, "3")
-    assert "✓ ≈ 900 mg (3 servings)" in bo.messages[-2].text or "≈ 900 mg (3 servings)" in calcium.text \
-        or any("✓ ≈ 900 mg (3 servings)" in m.text for m in bo.messages)
+    await tap(bo, "0")  # pain at rest
+    card = await tap(bo, "No")  # night pain
+    assert "✓ No\n\nBone pain when you got up" in card.text  # the button's words, not "no"
+    for label in ("0", "No", "No", "No", "No"):  # morning, tender, swelling, limp, hip
+        card = await tap(bo, label)
+    assert "hours did you sleep" in card.text
+    calcium_q = await reply(bo, "7h30")
+    protein_q = await reply(bo, "3")
+    assert "Protein yesterday" in protein_q.text
+    await bo.wait_idle(quiet=0.3)
+    assert calcium_q.text.endswith("✓ ≈ 900 mg (3 servings)")  # what "3" was read as
+    await reply(bo, "120")  # protein; the weekly cycles question follows
+    await bo.wait_idle(quiet=0.3)
+    assert protein_q.text.endswith("✓ ≈ 120 g")
+    decision = await tap(bo, "0")
+    assert "Protein 120 g" in decision.text
 
 
 async def test_a_stopped_checkin_left_open_is_completed_at_the_end_of_the_day(sandbox, bot, clock):
     cat, question = await onboard(sandbox, 8103, "Cat")
     await tap(cat, "Something's not right")
     await tap(cat, "0")
-    await cat.press_for_reply("Yes", cat.last, timeout=15)  # night pain: stop at once
-    assert early_stop(cat) is not None
+    stop = await cat.press_for_reply("Yes", cat.last, timeout=15)  # night pain: stop at once
+    assert stop is early_stop(cat)
+    await cat.wait_for_message(timeout=15)  # the optional rest: morning pain
     db = sqlite3.connect(bot.db)
     assert db.execute("SELECT count(*) FROM decisions WHERE runner_id = 8103").fetchone() == (0,)
     clock.advance(hours=18)  # past midnight in Berlin

@@ -115,19 +115,46 @@ def make_plans(count: int, red_every: int, rng: random.Random) -> list[Plan]:
             protein_g=rng.choice(("3", "4", "type:100 g")),
             weight_kg=rng.choice(("Skip", "type:61 kg")),
         )
+        # any bone sign not green: "Something's not right", then one by one
+        bones_green = all(answers[f] == GREEN[f] for f in BONE_FIELDS)
+        answers["bones"] = GREEN["bones"] if bones_green else "Something's not right"
         uid = CHECKIN_FIRST + i
         plans.append(Plan(uid, f"R{uid}", answers, red, coached=red or i % 4 != 3,
                           female=i % 2 == 0, weekly=i % 3 != 1))  # fmt: skip
     return plans
 
 
+BONE_FIELDS = ("pain_rest", "night_pain", "pain_morning", "tenderness", "swelling", "limp",
+               "hip_groin_pain")  # fmt: skip
+
+
 def expected_value(plan: Plan, name: str) -> Any:
     """What the form stores for the runner's answer to `name` (the form's own parser)."""
+    if name in BONE_FIELDS and plan.answers["bones"] == GREEN["bones"]:
+        return expected_green(name)  # recorded green by "All clear"
     text = plan.answers[name].removeprefix("type:")
     ctx = FormContext(
         plan.user_id, plan.user_id, plan.name, dt.date.today(), dt.datetime.now(dt.UTC)
     )
     return checkin_form.FORM.question(name).parse(text, ctx)
+
+
+def expected_green(name: str) -> Any:
+    ctx = FormContext(0, 0, "", dt.date.today(), dt.datetime.now(dt.UTC))
+    return checkin_form.FORM.question(name).parse(GREEN[name], ctx)
+
+
+def stored_values(values: dict, answers: dict) -> dict:
+    """A stored check-in (or draft) as the form's question ids: "bones" and "session" are
+    one answer each for several fields."""
+    out = dict(values)
+    if "bones" not in out and all(k in values for k in BONE_FIELDS):
+        out["bones"] = all(values[k] == expected_green(k) for k in BONE_FIELDS)
+    done = values.get("session_done")
+    if "session" not in out and done is not None:
+        pain = values.get("pain_session")
+        out["session"] = "none" if done == "none" else f"{done}:{'0' if pain == 0 else '?'}"
+    return out
 
 
 def profile(start: dt.date, sex: str) -> Profile:
@@ -240,8 +267,9 @@ class BotProcess:
 
 
 def is_decision(text: str) -> bool:
-    """The reply to a finished check-in (or "Show today's plan"): its last paragraph is Next."""
-    return text.split("\n\n")[-1].startswith("Next: ")
+    """The reply to a finished check-in (or "Show today's plan"): it has a Next paragraph
+    (milestones and a way out may follow it)."""
+    return any(part.startswith("Next: ") for part in text.split("\n\n"))
 
 
 def shown(user: SandboxUser, first: int) -> tuple[int, int]:
@@ -696,7 +724,7 @@ def _count_answers(report: Report, logs: list[CheckinLog], db, today: dt.date) -
         stored = get_checkin(db, plan.user_id, today)
         draft = load_draft(db, plan.user_id)
         if stored is not None:
-            values = stored.model_dump()
+            values = stored_values(stored.model_dump(), plan.answers)
         elif draft is not None and draft.form == "checkin":
             values = draft.answers
         else:
@@ -712,6 +740,9 @@ def _count_answers(report: Report, logs: list[CheckinLog], db, today: dt.date) -
                 continue  # checked above, or not asked
             if name == "soreness_hours" and value == 0 and not log.answered[name]:
                 continue  # not asked: 0 is what the check-in stores then
+            if name in BONE_FIELDS and log.answered["bones"] and plan.answers["bones"] == GREEN["bones"]:
+                if value == expected_green(name):
+                    continue  # recorded green by "All clear"
             if not log.answered[name] or value != expected_value(plan, name):
                 report.answers_inconsistent += 1
                 report.details.append(f"{plan.name}: {name} stored as {value!r}, "
