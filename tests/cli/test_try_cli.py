@@ -6,6 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # drives stridecoach try in a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

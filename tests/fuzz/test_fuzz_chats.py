@@ -78,6 +78,9 @@ from storage.privacy import RUNNER_COLUMNS
 from tests.e2e.harness import GREEN, Clock, answer_checkin, question_of, reply, tap
 from tests.e2e.test_runner_loop import onboard
 
+# stateful fuzzing of whole chats (tens of seconds), and its reproductions on a live bot
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
 TOKEN = "123456:FUZZ-TEST-TOKEN"
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)  # a Monday, 07:00 in Berlin
 RUNNERS = (1001, 1002)

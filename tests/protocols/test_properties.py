@@ -24,6 +24,10 @@ from protocols import Checkin, Day, Decision, Event, Profile, Scenario, decide, 
 from protocols.codes import HIGH_RISK_SITES, RULE_IDS, RUNNING_KINDS, STAGES, WEEKDAYS, Phase, Site
 from protocols.ladder import LADDER, path_for
 
+# hundreds of simulated plans per property: tens of seconds in all (tests/protocols/test_rules.py
+# is the fast check of every rule)
+pytestmark = pytest.mark.slow
+
 DAY = dt.timedelta(days=1)
 FIRST_DATE = dt.date(2024, 1, 1)
 HOLD_RULES = frozenset({"H1", "H3", "H4", "H5", "H7", "H8", "H9"})

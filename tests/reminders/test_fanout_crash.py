@@ -8,9 +8,13 @@ import os
 import signal
 import sys
 
+import pytest
+
 from bot.sandbox import Sandbox
 from protocols import Profile
 from storage import migrate, open_db, set_checkin_time, update_profile, upsert_runner
+
+pytestmark = pytest.mark.slow  # a 2,000-reminder fan-out with a hard kill in a subprocess
 
 RUNNERS = 2000
 FIRST_ID = 100_000
