@@ -38,6 +38,7 @@ def calls_inside_429_windows(sandbox) -> list[tuple[float, float]]:
     "sandbox_options",
     [{"rate_limits": RateLimits(enabled=True, per_second=20, per_chat_interval=0.1)}],
 )
+@pytest.mark.slow  # 429 pauses of a second and more, on purpose
 async def test_telegram_limits_are_honoured_and_nothing_is_lost(sandbox, store, make_sender):
     chats = [c for c in range(1, 21) for _ in range(2)]  # 20 chats, 2 messages each
     ids = await queue(store, sandbox, chats)
@@ -73,6 +74,7 @@ async def test_telegram_limits_are_honoured_and_nothing_is_lost(sandbox, store, 
         }
     ],
 )
+@pytest.mark.slow  # a fault workload with 429 pauses and slow answers
 async def test_ten_percent_faults_lose_nothing(sandbox, store, make_sender):
     chats = list(range(1, 81))
     ids = await queue(store, sandbox, chats)

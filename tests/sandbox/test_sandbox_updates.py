@@ -26,15 +26,17 @@ async def tg(sb: Sandbox) -> AsyncIterator[Bot]:
 async def test_long_poll_waits_for_the_timeout(tg: Bot) -> None:
     started = time.monotonic()
     assert await tg.get_updates(timeout=1) == ()
-    assert 0.9 <= time.monotonic() - started < 1.5
+    # the whole timeout, and then an answer: not twice the timeout (slack for a busy machine)
+    assert 0.9 <= time.monotonic() - started < 2
 
 
 async def test_long_poll_returns_as_soon_as_an_update_arrives(sb: Sandbox, tg: Bot) -> None:
     ann = sb.user(1001, "Ann")
     asyncio.get_running_loop().call_later(0.2, asyncio.ensure_future, ann.send("/checkin"))
     started = time.monotonic()
-    updates = await tg.get_updates(timeout=5)
-    assert 0.15 < time.monotonic() - started < 1.0
+    updates = await tg.get_updates(timeout=30)
+    # waited for the update, and answered with it long before the timeout could end the poll
+    assert 0.15 < time.monotonic() - started < 10
     assert updates[0].message.text == "/checkin"
 
 
