@@ -144,6 +144,7 @@ def test_checkins_out_of_order_are_refused(tmp_path, capsys):
     assert "unique and in order" in _bad(tmp_path, capsys, scenario)
 
 
+@pytest.mark.slow  # a fresh interpreter imports the whole bot (seconds)
 def test_console_script_exits_2_on_bad_input(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(_scenario(pain_morning=-1)))
