@@ -1,4 +1,4 @@
-"""Updates of one user in order, different users concurrently (DESIGN.md decision 2)."""
+"""Updates of one user in order, different users concurrently (docs/DESIGN.md decision 2)."""
 
 import asyncio
 import bisect

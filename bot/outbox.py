@@ -1,4 +1,4 @@
-"""The outbox sender: delivers the rows of the `outbox` table at a paced rate (DESIGN.md
+"""The outbox sender: delivers the rows of the `outbox` table at a paced rate (docs/DESIGN.md
 decision 4).
 
 Everything the bot sends on its own (reminders, weekly summaries, coach alerts) is queued

@@ -1,4 +1,4 @@
-"""The minute tick (DESIGN.md decision 3) and the outbox sender's place in the application."""
+"""The minute tick (docs/DESIGN.md decision 3) and the outbox sender's place in the application."""
 
 import datetime as dt
 import logging

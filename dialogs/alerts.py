@@ -25,7 +25,7 @@ from storage import (
 URGENT_PRIORITY, REVIEW_PRIORITY = 10, 5
 RESEND_AFTER = dt.timedelta(hours=12)
 
-# The check-in answers behind each red flag, for the coach (PROTOCOL.md §3).
+# The check-in answers behind each red flag, for the coach (docs/PROTOCOL.md §3).
 EVIDENCE = {
     "RF1": ("night_pain",), "RF2": ("pain_rest",), "RF3": ("limp",), "RF4": ("tenderness",),
     "RF5": ("hip_groin_pain",), "RF6": ("pain_rest", "pain_morning", "pain_session"),

@@ -1,7 +1,7 @@
 """Opening the SQLite database, UTC timestamps, and `Store`: serialised async access.
 
 `open_db()` returns a `sqlite_utils.Database` on a connection we open ourselves, so the
-connection may be used from a worker thread, with the pragmas of DESIGN.md decision 5.
+connection may be used from a worker thread, with the pragmas of docs/DESIGN.md decision 5.
 
 `Store` owns one such connection and one worker thread. Every call goes through
 `await store.run(fn, *args)`, which runs `fn(db, *args)` on that thread: calls are
@@ -90,7 +90,7 @@ class Store:
         """Run the read-only `fn(db, *args)` at once on the event loop; on the thread if
         SQLite is busy (or the database is in memory, which a second connection cannot see).
 
-        A deliberate exception to "never block the loop on SQLite" (DESIGN.md decision 5), for
+        A deliberate exception to "never block the loop on SQLite" (docs/DESIGN.md decision 5), for
         a point read by primary key (tens of microseconds): under load each `run` waits for the
         GIL twice — the database thread to start, the loop to resume — and that hop, not the
         query, was most of an answer's time (benchmarks/checkin_load.py). It cannot stall the

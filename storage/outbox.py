@@ -1,5 +1,5 @@
 """The outbox: every message the bot sends on its own (reminders, alerts, digests) is a
-row here first, then the sender delivers it (DESIGN.md decision 4).
+row here first, then the sender delivers it (docs/DESIGN.md decision 4).
 
 Life of a row: pending --claim_due--> sending --mark_sent--> sent
                                               --mark_retry--> pending (later not_before)

@@ -777,7 +777,7 @@ class ChatFuzz(RuleBasedStateMachine):
         self.run(self._say(who, line))
         said = " ".join(m.text or "" for m in self.user(who).messages[before:])
         if code in self.revoked:
-            expected = "does not work"  # a revoked code links nobody (DESIGN.md privacy)
+            expected = "does not work"  # a revoked code links nobody (docs/DESIGN.md privacy)
         elif self.code_owner[code] == who:
             expected = "your own coach code"
         else:
