@@ -73,14 +73,16 @@ async def test_allowed_updates_filters_kinds(sb: Sandbox, tg: Bot) -> None:
 
 
 async def test_a_second_poller_ends_the_first_with_conflict(sb: Sandbox, tg: Bot) -> None:
-    first = asyncio.create_task(tg.get_updates(timeout=3))
-    await asyncio.sleep(0.1)
+    polls = sb.world.poll_generation
+    first = asyncio.create_task(tg.get_updates(timeout=30))
+    while sb.world.poll_generation == polls:  # until the first poll is waiting in the sandbox
+        await asyncio.sleep(0.01)
     # A second bot process with the same token (one Bot cannot poll twice: PTB's getUpdates
     # connection pool has one connection).
     async with Bot(TOKEN, base_url=sb.bot_api_url) as second:
         assert await second.get_updates(timeout=0) == ()
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
-        await asyncio.wait_for(first, 1)
+        await asyncio.wait_for(first, 10)  # ended by the second poll, not by its own 30 s
 
 
 @pytest.fixture
