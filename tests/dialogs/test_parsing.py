@@ -29,10 +29,6 @@ from dialogs.parsing import (
 TOO_LONG = "7" * (MAX_ANSWER_CHARS + 1)
 
 
-def ids(table):
-    return [repr(row[0]) for row in table]
-
-
 def check(parse, text, expected):
     """A valid answer parses to `expected` (numbers compared to 0.01)."""
     value = parse(text)
@@ -63,13 +59,7 @@ CLEAN = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), CLEAN, ids=ids(CLEAN))
-def test_clean(text, expected):
-    check(clean, text, expected)
-
-
-def test_clean_refuses_a_long_answer():
-    refused(clean, TOO_LONG, "That answer is too long.")
+CLEAN_INVALID = [(TOO_LONG, "That answer is too long.")]
 
 
 # --- whole_number (pain 0–10 as the check-in asks it, age 9–100 as onboarding does) --------
@@ -104,26 +94,6 @@ AGE_INVALID = [("8", "Age goes from 9 to 100."), ("101", "Age goes from 9 to 100
                ("29 years", "Please send a whole number from 9 to 100 for age.")]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "expected"), PAIN_VALID, ids=ids(PAIN_VALID))
-def test_whole_number_valid(text, expected):
-    check(pain, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), PAIN_INVALID, ids=ids(PAIN_INVALID))
-def test_whole_number_invalid(text, message):
-    refused(pain, text, message)
-
-
-@pytest.mark.parametrize(("text", "expected"), AGE_VALID, ids=ids(AGE_VALID))
-def test_whole_number_other_ranges(text, expected):
-    check(age, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), AGE_INVALID, ids=ids(AGE_INVALID))
-def test_whole_number_other_ranges_invalid(text, message):
-    refused(age, text, message)
-
-
 # --- yes_no --------------------------------------------------------------------------------
 
 YES_NO_VALID = [
@@ -142,16 +112,6 @@ YES_NO_INVALID = [
     ("👍", "Please answer yes or no."),
     (TOO_LONG, "That answer is too long."),
 ]
-
-
-@pytest.mark.parametrize(("text", "expected"), YES_NO_VALID, ids=ids(YES_NO_VALID))
-def test_yes_no_valid(text, expected):
-    check(yes_no, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), YES_NO_INVALID, ids=ids(YES_NO_INVALID))
-def test_yes_no_invalid(text, message):
-    refused(yes_no, text, message)
 
 
 # --- hours (sleep 0–24 as the check-in asks it) ----------------------------------------------
@@ -180,16 +140,6 @@ HOURS_INVALID = [
     ("7h30h", "Please send sleep in hours, e.g. 7.5 or 7h30."),
     (TOO_LONG, "That answer is too long."),
 ]
-
-
-@pytest.mark.parametrize(("text", "expected"), HOURS_VALID, ids=ids(HOURS_VALID))
-def test_hours_valid(text, expected):
-    check(sleep, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), HOURS_INVALID, ids=ids(HOURS_INVALID))
-def test_hours_invalid(text, message):
-    refused(sleep, text, message)
 
 
 def test_hours_range_is_the_callers():
@@ -221,16 +171,6 @@ WEIGHT_INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), WEIGHT_VALID, ids=ids(WEIGHT_VALID))
-def test_weight_valid(text, expected):
-    check(weight_kg, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), WEIGHT_INVALID, ids=ids(WEIGHT_INVALID))
-def test_weight_invalid(text, message):
-    refused(weight_kg, text, message)
-
-
 # --- weekly_minutes (pre-injury running: 30–3000 min; km at ~6 min/km) -------------------------
 
 WEEKLY_VALID = [
@@ -249,17 +189,6 @@ WEEKLY_INVALID = [
     ("3h30", "Please send a number, e.g. 180 min, 3 h, 30 km or 20 miles."),
     (TOO_LONG, "That answer is too long."),
 ]
-
-
-@pytest.mark.parametrize(("text", "expected"), WEEKLY_VALID, ids=ids(WEEKLY_VALID))
-def test_weekly_minutes_valid(text, expected):
-    value = weekly_minutes(text)
-    assert isinstance(value, int) and value == expected, text
-
-
-@pytest.mark.parametrize(("text", "message"), WEEKLY_INVALID, ids=ids(WEEKLY_INVALID))
-def test_weekly_minutes_invalid(text, message):
-    refused(weekly_minutes, text, message)
 
 
 # --- clock_time ---------------------------------------------------------------------------------
@@ -287,16 +216,6 @@ CLOCK_INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), CLOCK_VALID, ids=ids(CLOCK_VALID))
-def test_clock_time_valid(text, expected):
-    check(clock_time, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), CLOCK_INVALID, ids=ids(CLOCK_INVALID))
-def test_clock_time_invalid(text, message):
-    refused(clock_time, text, message)
-
-
 # --- time_zone ----------------------------------------------------------------------------------
 
 ZONE_VALID = [
@@ -319,16 +238,6 @@ ZONE_INVALID = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "expected"), ZONE_VALID, ids=ids(ZONE_VALID))
-def test_time_zone_valid(text, expected):
-    check(time_zone, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), ZONE_INVALID, ids=ids(ZONE_INVALID))
-def test_time_zone_invalid(text, message):
-    refused(time_zone, text, message)
-
-
 def test_time_zone_re_prompt_says_what_works():
     with pytest.raises(Invalid) as caught:
         time_zone("Atlantis")
@@ -337,36 +246,36 @@ def test_time_zone_re_prompt_says_what_works():
 
 # --- weekdays -----------------------------------------------------------------------------------
 
+
+def any_weekdays(text):
+    return weekdays(text)
+
+
+def two_weekdays(text):  # strength days: exactly two
+    return weekdays(text, count=2)
+
+
 WEEKDAYS_VALID = [
-    ("tue thu", None, ["tue", "thu"]), ("Tue + Thu", None, ["tue", "thu"]),
-    ("tuesday, thursday", None, ["tue", "thu"]), ("thu tue", None, ["tue", "thu"]),
-    ("TUES THURS", None, ["tue", "thu"]), ("mon mon", None, ["mon"]),
-    ("Mon and Wed or Fri", None, ["mon", "wed", "fri"]), ("sat sun", None, ["sat", "sun"]),
-    ("sunday monday", None, ["mon", "sun"]), ("mon/wed", 2, ["mon", "wed"]),
-    ("tue thu", 2, ["tue", "thu"]), ("fri", 1, ["fri"]),
+    ("tue thu", ["tue", "thu"]), ("Tue + Thu", ["tue", "thu"]),
+    ("tuesday, thursday", ["tue", "thu"]), ("thu tue", ["tue", "thu"]),
+    ("TUES THURS", ["tue", "thu"]), ("mon mon", ["mon"]),
+    ("Mon and Wed or Fri", ["mon", "wed", "fri"]), ("sat sun", ["sat", "sun"]),
+    ("sunday monday", ["mon", "sun"]),
 ]  # fmt: skip
+TWO_WEEKDAYS_VALID = [("tue thu", ["tue", "thu"]), ("mon/wed", ["mon", "wed"])]  # strength days
 WEEKDAYS_INVALID = [
-    ("", None, "Please name weekdays, e.g. Tue Thu."),
-    ("123", None, "Please name weekdays, e.g. Tue Thu."),
-    ("tomorrow", None, "Please name weekdays, e.g. Tue Thu."),
-    ("tue and later", None, "Please name weekdays, e.g. Tue Thu."),
-    ("t", None, "Please name weekdays, e.g. Tue Thu."),
-    ("tue", 2, "Please name 2 weekdays, e.g. Tue Thu."),
-    ("mon wed fri", 2, "Please name 2 weekdays, e.g. Tue Thu."),
-    ("mon mon", 2, "Please name 2 weekdays, e.g. Tue Thu."),
-    (TOO_LONG, None, "That answer is too long."),
+    ("", "Please name weekdays, e.g. Tue Thu."),
+    ("123", "Please name weekdays, e.g. Tue Thu."),
+    ("tomorrow", "Please name weekdays, e.g. Tue Thu."),
+    ("tue and later", "Please name weekdays, e.g. Tue Thu."),
+    ("t", "Please name weekdays, e.g. Tue Thu."),
+    (TOO_LONG, "That answer is too long."),
 ]
-
-
-@pytest.mark.parametrize(("text", "count", "expected"), WEEKDAYS_VALID, ids=ids(WEEKDAYS_VALID))
-def test_weekdays_valid(text, count, expected):
-    assert weekdays(text, count) == expected
-
-
-@pytest.mark.parametrize(("text", "count", "message"), WEEKDAYS_INVALID,
-                         ids=ids(WEEKDAYS_INVALID))  # fmt: skip
-def test_weekdays_invalid(text, count, message):
-    refused(lambda t: weekdays(t, count), text, message)
+TWO_WEEKDAYS_INVALID = [
+    ("tue", "Please name 2 weekdays, e.g. Tue Thu."),
+    ("mon wed fri", "Please name 2 weekdays, e.g. Tue Thu."),
+    ("mon mon", "Please name 2 weekdays, e.g. Tue Thu."),
+]
 
 
 # --- past_date (today a Monday, 2 March 2026; at most two years back) ----------------------------
@@ -402,16 +311,6 @@ PAST_INVALID = [
     ("", FORMAT),
     (TOO_LONG, "That answer is too long."),
 ]
-
-
-@pytest.mark.parametrize(("text", "expected"), PAST_VALID, ids=ids(PAST_VALID))
-def test_past_date_valid(text, expected):
-    check(injury_date, text, expected)
-
-
-@pytest.mark.parametrize(("text", "message"), PAST_INVALID, ids=ids(PAST_INVALID))
-def test_past_date_invalid(text, message):
-    refused(injury_date, text, message)
 
 
 def test_past_date_oldest_is_the_callers():
@@ -464,23 +363,42 @@ PROTEIN_INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), CALCIUM_BARE + CALCIUM_UNITS,
-                         ids=ids(CALCIUM_BARE + CALCIUM_UNITS))  # fmt: skip
-def test_calcium_valid(text, expected):
-    check(calcium_mg, text, expected)
+# --- every table, run ----------------------------------------------------------------------
+
+# each parser with its valid table and its invalid table
+TABLES = [
+    (clean, CLEAN, CLEAN_INVALID),
+    (pain, PAIN_VALID, PAIN_INVALID),
+    (age, AGE_VALID, AGE_INVALID),
+    (yes_no, YES_NO_VALID, YES_NO_INVALID),
+    (sleep, HOURS_VALID, HOURS_INVALID),
+    (weight_kg, WEIGHT_VALID, WEIGHT_INVALID),
+    (weekly_minutes, WEEKLY_VALID, WEEKLY_INVALID),
+    (clock_time, CLOCK_VALID, CLOCK_INVALID),
+    (time_zone, ZONE_VALID, ZONE_INVALID),
+    (any_weekdays, WEEKDAYS_VALID, WEEKDAYS_INVALID),
+    (two_weekdays, TWO_WEEKDAYS_VALID, TWO_WEEKDAYS_INVALID),
+    (injury_date, PAST_VALID, PAST_INVALID),
+    (calcium_mg, CALCIUM_BARE + CALCIUM_UNITS, CALCIUM_INVALID),
+    (protein_g, PROTEIN_BARE + PROTEIN_UNITS, PROTEIN_INVALID),
+]
 
 
-@pytest.mark.parametrize(("text", "message"), CALCIUM_INVALID, ids=ids(CALCIUM_INVALID))
-def test_calcium_invalid(text, message):
-    refused(calcium_mg, text, message)
+def cases(column: int):
+    """One test case per row of column 1 (valid) or 2 (invalid) of TABLES."""
+    return [pytest.param(tables[0], text, want, id=f"{tables[0].__name__}:{text[:24]!r}")
+            for tables in TABLES for text, want in tables[column]]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "expected"), PROTEIN_BARE + PROTEIN_UNITS,
-                         ids=ids(PROTEIN_BARE + PROTEIN_UNITS))  # fmt: skip
-def test_protein_valid(text, expected):
-    check(protein_g, text, expected)
+@pytest.mark.parametrize(("parse", "text", "expected"), cases(1))
+def test_valid_answers_parse(parse, text, expected):
+    check(parse, text, expected)
 
 
-@pytest.mark.parametrize(("text", "message"), PROTEIN_INVALID, ids=ids(PROTEIN_INVALID))
-def test_protein_invalid(text, message):
-    refused(protein_g, text, message)
+@pytest.mark.parametrize(("parse", "text", "message"), cases(2))
+def test_invalid_answers_get_a_re_prompt_saying_what_is_valid(parse, text, message):
+    refused(parse, text, message)
+
+
+def test_weekly_minutes_are_whole_minutes():
+    assert all(type(weekly_minutes(text)) is int for text, _ in WEEKLY_VALID)
