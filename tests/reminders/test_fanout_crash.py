@@ -21,7 +21,8 @@ from storage import (
     upsert_runner,
 )
 
-pytestmark = pytest.mark.slow  # a 2,000-reminder fan-out with a hard kill in a subprocess
+# a 2,000-reminder fan-out with a hard kill in a subprocess; its own waits add up to 3 minutes
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 RUNNERS = 2000
 FIRST_ID = 100_000
