@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from protocols.codes import SESSION_KINDS, STAGES, WEEKDAYS, Site
+from protocols.codes import LOADING_KINDS, SESSION_KINDS, STAGES, WEEKDAYS, Site
 from protocols.ladder import LADDER, Phase
 
 Pain = Annotated[int, Field(ge=0, le=10, strict=False)]
@@ -146,7 +146,7 @@ class Session(BaseModel):
 
     @property
     def loading(self) -> bool:
-        return self.kind in ("walk", "readiness", "alterg", "run_walk", "run")
+        return self.kind in LOADING_KINDS
 
 
 class Week(BaseModel):

@@ -6,6 +6,7 @@ Functions work on the engine's working `EngineState` (`s`), which the engine own
 import datetime as dt
 
 from protocols.codes import WEEKDAYS
+from protocols.ladder import HARD_SURFACE_SHARE
 from protocols.models import EngineState, Profile, Week
 
 C6_MINUTES = 45
@@ -13,7 +14,6 @@ EIGHT_WEEKS = dt.timedelta(weeks=8)  # no consecutive run days before this, then
 GRADUATION_SHARE = 0.8  # ≥ 80 % of pre-injury volume after 2 green weeks [S13: 75–80 %]
 WEEKLY_RISE = 1.10  # 10 % rule [S8, S12, A1]
 STRIDES_SHARE = 0.6  # strides and hills only from 50–60 % of pre-injury: the stricter 60 % [S13]
-HARD_SURFACE_SHARE = 0.5  # hard surfaces at most 50–60 %: the stricter 50 % [A1]
 WEEKLY_STAGES = ("B", "G")
 
 
@@ -161,7 +161,7 @@ def session_text(profile: Profile, s: EngineState, minutes: int, stage: str) -> 
         parts.append("strides or gentle hills allowed once a week")
     else:
         parts.append("no strides or hills yet")
-    parts.append("hard surfaces at most half of the week")
+    parts.append(f"hard surfaces at most {HARD_SURFACE_SHARE:.0%} of the week")
     if stage == "G":
         parts.append("keep weekly increases to 10% or less and strength twice a week")
     return "; ".join(parts)
