@@ -199,14 +199,8 @@ def athlete_text(db, coach_id: int, number: str | None) -> tuple[str, bool]:
     alerts = [a for a in unseen_alerts(db, coach_id) if a.runner_id == runner.user_id]
     if alerts:
         lines.append("Open alerts: " + "; ".join(f"{a.kind} {a.created_at:%b %d} ({' '.join(a.rules)})" for a in alerts))
-    table = history_view.history_table(_days(days))
+    table = history_view.history_table(days)
     return html.escape("\n".join(lines)) + "\n\n" + table, table.startswith("<pre>")
-
-
-def _days(rows):
-    from protocols import Day
-
-    return [Day(c, d) for c, d in rows]
 
 
 def act(db, coach_id: int, number: str | None, kind: str, now: dt.datetime) -> str:
