@@ -176,7 +176,7 @@ def _v2_snooze(db: Database) -> None:
 
 
 def _v3_protocol_version_labels(db: Database) -> None:
-    """Protocol version 2 (PROTOCOL.md §8): decisions made under version 1 keep their content;
+    """Protocol version 2 (docs/PROTOCOL.md §8): decisions made under version 1 keep their content;
     their label, stored as "2026.11-1" before version 2 existed, becomes "1" in the column and
     in the stored decision, so every decision names the book's version it was made under."""
     db.execute(

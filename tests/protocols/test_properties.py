@@ -1,4 +1,4 @@
-"""Property tests of the progression engine (PROTOCOL.md §2, §4, §7) with hypothesis.
+"""Property tests of the progression engine (docs/PROTOCOL.md §2, §4, §7) with hypothesis.
 
 Random but valid scenarios: a profile, 1–120 days of check-ins (mostly green, with red and
 amber signals at a tunable rate, and missed days), random coach events. A second strategy,
