@@ -96,7 +96,7 @@ async def test_not_before_is_respected(sandbox, store, make_sender):
     due = now() + dt.timedelta(seconds=0.3)
     await queue(store, sandbox, [2], not_before=due)
     sender.wake()
-    await sandbox.user(2).wait_for_message(2)
+    await sandbox.user(2).wait_for_message(10)
     assert now() >= due
     assert sandbox.calls("sendMessage")[0].at >= due.timestamp()
 
