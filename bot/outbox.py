@@ -17,13 +17,19 @@ Delivery rules:
   of rows claimed but not yet finished is bounded (about a second of sending), so a newly
   queued urgent row waits at most about that long; a chat with a huge backlog of its own
   can fill that window and slow the others.
-- `RetryAfter`: the row is retried after `retry_after`, and all sending pauses that long
-  (Telegram's flood control is bot-wide). `NetworkError`/`TimedOut` (5xx, dropped
-  connections, slow answers) and any unexpected exception: retried with exponential backoff
-  (`backoff_base_s * 2**(attempts-1)`, capped at `backoff_max_s`, ±10 % jitter) until
-  `max_attempts`, then failed with the error recorded. `Forbidden` (the user blocked the bot)
-  and `BadRequest` "chat not found": failed and the runner marked inactive (reminders skip
-  them; /start re-activates). Any other `BadRequest`: failed (permanent).
+- `RetryAfter`: the row is retried after `retry_after`, and that chat pauses that long: its
+  other claimed rows go back to 'pending' and it is not claimed from until then, so other
+  chats (an urgent alert) go on. Several chats limited at once mean a bot-wide limit: then
+  all sending pauses (`bot/flood.py`). `NetworkError`/`TimedOut` (5xx, dropped connections,
+  slow answers) and any unexpected exception: retried with exponential backoff
+  (`backoff_base_s * 2**(attempts-1)`, capped at `backoff_max_s`, ±10 % jitter).
+  `Forbidden` (the user blocked the bot) and `BadRequest` "chat not found": failed and the
+  runner whose chat it is marked inactive (reminders skip them; /start re-activates). Any
+  other `BadRequest`: failed (permanent).
+- Bounded: a row claimed `max_attempts` times (429s included), or older than `max_age_s`
+  (`urgent_max_age_s` for rows of at least `urgent_priority`), is failed, logged and
+  counted (`expired`); `on_give_up(db, row)` then runs (an urgent alert: the runner is told
+  it did not reach their coach).
 - When a message of a chat is retried, the later messages of that chat wait for it (for
   up to its retry time plus a grace), so the chat still sees them in order.
 - `attempts` counts claims: a row claimed but released unsent by `stop()` has used one.
@@ -60,6 +66,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 import storage
 from bot import payload as payloads
+from bot.flood import FloodControl
 from bot.pacing import Pacer, wait
 from dialogs.chat import retry_seconds
 from storage import OutboxMessage
@@ -76,6 +83,7 @@ retry_after_seconds = retry_seconds  # one reading of RetryAfter for replies and
 
 ERROR_LIMIT = 500  # characters of an error kept in `last_error`
 JITTER = 0.1
+EXPIRE_EVERY_S = 5.0  # how often pending rows are checked against their maximum age
 
 Clock = Callable[[], dt.datetime]
 
@@ -132,6 +140,10 @@ class OutboxSender:
         seed: int | None = None,
         prepare: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
         busy: Callable[[], bool] | None = None,
+        max_age_s: float = 12 * 3600,
+        urgent_max_age_s: float = 1800,
+        urgent_priority: int = 10,
+        on_give_up: Callable[[Any, OutboxMessage], Any] | None = None,
     ) -> None:
         if rate_per_s <= 0 or max_concurrency < 1 or max_attempts < 1:
             raise ValueError("rate_per_s, max_concurrency and max_attempts must be positive")
@@ -144,6 +156,10 @@ class OutboxSender:
         self._busy = busy  # see Pacer: runners who are chatting go first
         self._chat_interval = max(0.0, per_chat_interval_s)
         self._max_attempts = max_attempts
+        self._max_age = max_age_s
+        self._urgent_max_age = urgent_max_age_s
+        self._urgent_priority = urgent_priority
+        self._on_give_up = on_give_up  # runs on the database thread, `fn(db, row)`
         self._backoff_base = backoff_base_s
         self._backoff_max = backoff_max_s
         self._clock: Clock = clock or utc_now
@@ -158,6 +174,9 @@ class OutboxSender:
         self.failed = 0  # rows given up on (blocked ones included)
         self.blocked = 0  # rows whose chat blocked the bot or is gone (runner made inactive)
         self.rate_limited = 0  # RetryAfter answers
+        self.expired = 0  # rows given up on for their attempts or age
+        self.loop_errors = 0
+        self.loop_error_at: float | None = None  # monotonic time of the last loop/lane error
         self.last_tick: dt.datetime | None = None
         self._reset()
 
@@ -167,6 +186,8 @@ class OutboxSender:
         self._in_flight = 0
         self._eager = False  # a producer woke us: claim as soon as there is room
         self._pacer = Pacer(self._rate, self._busy)
+        self._flood = FloodControl(self._pacer)
+        self._last_expire = -math.inf
         self._parts_done: dict[int, int] = {}  # row id -> parts already delivered (photo)
         self._poke = asyncio.Event()
         self._stop = asyncio.Event()
@@ -235,16 +256,27 @@ class OutboxSender:
         return True
 
     def health(self) -> dict[str, Any]:
-        """Counters and the last loop tick, for a health endpoint."""
+        """Counters and the last loop tick, for a health endpoint. `paused_s`: the bot-wide
+        flood-control pause left; `chats_paused`: chats under their own."""
         paused = self._pacer.paused_for()
+        now = time.monotonic()
+        error_age = None if self.loop_error_at is None else round(now - self.loop_error_at, 1)
         return {
             "running": self._task is not None and not self._stopping,
             "last_tick": self.last_tick.isoformat() if self.last_tick else None,
             "sent": self.sent, "retried": self.retried, "failed": self.failed,
-            "blocked": self.blocked, "rate_limited": self.rate_limited,
+            "blocked": self.blocked, "rate_limited": self.rate_limited, "expired": self.expired,
             "claimed": self._outstanding, "in_flight": self._in_flight,
-            "paused_s": round(paused, 3),
+            "paused_s": round(paused, 3), "bot_wide_pauses": self._flood.bot_wide,
+            "chats_paused": len(self._flood.paused_chats(now)),
+            "longest_chat_pause_s": round(self._flood.longest_chat_pause(now), 1),
+            "loop_errors": self.loop_errors, "last_loop_error_age_s": error_age,
         }  # fmt: skip
+
+    def _loop_error(self, what: str) -> None:
+        self.loop_errors += 1
+        self.loop_error_at = time.monotonic()
+        log.exception("outbox: %s", what)
 
     # --- claiming -------------------------------------------------------------------------
 
@@ -252,8 +284,8 @@ class OutboxSender:
         while not self._stopping:
             try:
                 more = await self._tick()
-            except Exception:  # a bug must not stop the sender: log it and carry on
-                log.exception("outbox: sender loop error")
+            except Exception:  # a bug (or a failing database) must not stop the sender
+                self._loop_error("sender loop error")
                 more = False
             if self._stopping:
                 break
@@ -270,20 +302,52 @@ class OutboxSender:
         if self._pacer.paused_until > now:  # flood control: claim nothing meanwhile
             await wait(self._poke, self._pacer.paused_until - now)
             return True
+        if now - self._last_expire >= EXPIRE_EVERY_S:
+            self._last_expire = now
+            await self._expire_stale()
         due_held = sum(1 for lane in self._lanes.values()
                        for due, _ in lane.held.values() if due <= now)  # fmt: skip
         limit = max(self._window - self._outstanding, due_held)
         batch: list[OutboxMessage] = []
         if limit > 0:
-            batch = await self._store.run(storage.claim_due, self._clock(), limit)
+            skip = self._flood.paused_chats(now)
+            batch = await self._store.run(storage.claim_due, self._clock(), limit, skip)
+            late = [m for m in batch if self._flood.is_paused(m.chat_id)]  # limited meanwhile
+            if late:
+                await self._store.run(storage.release_claimed, [m.id for m in late])
             for message in batch:
-                self._dispatch(message)
+                if not self._flood.is_paused(message.chat_id):
+                    self._dispatch(message)
             if len(batch) < limit:
                 self._eager = False  # nothing more is due now
             if batch:
                 log.debug("outbox: claimed %d row(s)", len(batch))
         self._prune(now)
         return bool(batch) and len(batch) == limit and self._outstanding < self._window
+
+    async def _expire_stale(self) -> None:
+        """Give up on pending rows past their maximum age (never claimed in time: a chat
+        under flood control, an outage)."""
+        now = self._clock()
+        stale = await self._store.run(storage.stale_pending, now - dt.timedelta(seconds=self._max_age))
+        if self._urgent_max_age < self._max_age:
+            urgent = await self._store.run(
+                storage.stale_pending, now - dt.timedelta(seconds=self._urgent_max_age),
+                self._urgent_priority,
+            )  # fmt: skip
+            stale += [m for m in urgent if m.id not in {s.id for s in stale}]
+        for message in stale:
+            if any(message.id in lane.held for lane in self._lanes.values()):
+                for lane in self._lanes.values():
+                    lane.held.pop(message.id, None)
+            await self._give_up(message, f"expired: not delivered within {self._age_limit(message):.0f} s")
+
+    def _age_limit(self, message: OutboxMessage) -> float:
+        urgent = message.priority >= self._urgent_priority
+        return min(self._max_age, self._urgent_max_age) if urgent else self._max_age
+
+    def _too_old(self, message: OutboxMessage) -> bool:
+        return (self._clock() - message.created_at).total_seconds() > self._age_limit(message)
 
     def _dispatch(self, message: OutboxMessage) -> None:
         lane = self._lanes.get(message.chat_id)
@@ -355,7 +419,7 @@ class OutboxSender:
                         self._in_flight -= 1
                         self._finished_row()
         except Exception:  # a bug; the lane restarts with the chat's next row
-            log.exception("outbox: chat lane error")
+            self._loop_error("chat lane error")
         finally:
             lane.task = None
 
@@ -391,7 +455,7 @@ class OutboxSender:
             return
         lane.last_done = time.monotonic()
         self._parts_done.pop(message.id, None)
-        await self._record(storage.mark_sent, message.id)  # at once: the duplicate window
+        await self._record(_mark_sent, message.id)  # at once: the duplicate window
         self.sent += 1
         log.debug("outbox %d sent to chat %d", message.id, message.chat_id)
 
@@ -402,10 +466,17 @@ class OutboxSender:
         if isinstance(exc, RetryAfter):
             seconds = retry_after_seconds(exc)
             self.rate_limited += 1
-            self._pacer.pause(seconds)
-            log.info("outbox: flood control, pausing all sends for %.1f s (row %d)",
-                     seconds, message.id)  # fmt: skip
-            await self._retry(message, lane, seconds, error)
+            if self._flood.limited(message.chat_id, seconds):
+                log.info("outbox: bot-wide flood control, pausing all sends for %.1f s (row %d)",
+                         seconds, message.id)  # fmt: skip
+            else:
+                log.info("outbox: flood control, pausing chat %d for %.1f s (row %d)",
+                         message.chat_id, seconds, message.id)  # fmt: skip
+            await self._release_lane(lane)
+            if reason := self._bounded(message, error):
+                await self._give_up(message, reason)
+            else:
+                await self._retry(message, lane, seconds, error)
         elif isinstance(exc, Forbidden):
             await self._fail(message, error, deactivate=True)
         elif isinstance(exc, BadRequest):
@@ -416,10 +487,35 @@ class OutboxSender:
             if not isinstance(exc, NetworkError):  # TimedOut is a NetworkError too
                 log.warning("outbox %d: unexpected %s", message.id, type(exc).__name__,
                             exc_info=exc)  # fmt: skip
-            if message.attempts >= self._max_attempts:
-                await self._fail(message, f"gave up after {message.attempts} attempts: {error}")
+            if reason := self._bounded(message, error):
+                await self._give_up(message, reason)
             else:
                 await self._retry(message, lane, self._backoff(message.attempts), error)
+
+    async def _release_lane(self, lane: _Lane) -> None:
+        """The chat is paused: its rows waiting in the lane go back to 'pending' (the claim
+        not counted), so they hold no place in the claim window meanwhile."""
+        waiting, lane.queue = lane.queue, []
+        if not waiting:
+            return
+        await self._record(storage.release_claimed, [m.id for m in waiting])
+        for _ in waiting:
+            self._finished_row()
+
+    async def _give_up(self, message: OutboxMessage, error: str) -> None:
+        """Too many attempts or too old: failed, logged and counted."""
+        log.warning("outbox %d (%s) to chat %d given up: %s", message.id, message.kind,
+                    message.chat_id, error.split(":", 1)[0])  # fmt: skip
+        if await self._fail(message, error):
+            self.expired += 1
+
+    def _bounded(self, message: OutboxMessage, error: str) -> str | None:
+        """Why the row may not be retried (attempts used up, too old), or None."""
+        if message.attempts >= self._max_attempts:
+            return f"gave up after {message.attempts} attempts: {error}"
+        if self._too_old(message):
+            return f"expired after {message.attempts} attempts: {error}"
+        return None
 
     def _backoff(self, attempts: int) -> float:
         delay = self._backoff_base * 2 ** max(0, attempts - 1)
@@ -437,29 +533,34 @@ class OutboxSender:
             log.debug("outbox %d: retry in %.2f s (attempt %d, %s)", message.id, delay,
                       message.attempts, error.split(":", 1)[0])  # fmt: skip
 
-    async def _fail(self, message: OutboxMessage, error: str, *, deactivate: bool = False) -> None:
+    async def _fail(self, message: OutboxMessage, error: str, *, deactivate: bool = False) -> bool:
+        """Mark the row failed; False if it was gone already."""
         self._parts_done.pop(message.id, None)
-        if await self._record(storage.mark_failed, message.id, error):
+        done = await self._record(_mark_failed, message.id, error)
+        if done:
             self.failed += 1
             log.info("outbox %d to chat %d failed (%s)", message.id, message.chat_id,
                      error.split(":", 1)[0])  # fmt: skip
         if deactivate:
             self.blocked += 1
-            if message.runner_id is not None:
-                await self._record(storage.set_active, message.runner_id, False)
-                log.info("outbox: runner %d marked inactive", message.runner_id)
+            if await self._record(_deactivate_recipient, message.chat_id):
+                log.info("outbox: chat %d blocked the bot", message.chat_id)
+        if done and self._on_give_up is not None and await self._record(self._on_give_up, message):
+            self.wake()  # e.g. the runner is told their coach's alert did not go out
+        return done
 
     async def _record(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Write an outcome; False (logged) if the row or runner is gone (e.g. /delete)."""
+        """Write an outcome; False (logged) if the row or runner is gone (e.g. /delete), or
+        if `fn` returned False."""
         try:
-            await self._store.run(fn, *args)
+            result = await self._store.run(fn, *args)
         except LookupError:
             log.info("outbox: %s(%s): row gone", fn.__name__, args[0])
             return False
         except Exception:
-            log.exception("outbox: %s(%s) failed", fn.__name__, args[0])
+            log.exception("outbox: %s(%s) failed", getattr(fn, "__name__", fn), args[0])
             return False
-        return True
+        return result is not False
 
     def _describe(self, exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}"
@@ -467,6 +568,25 @@ class OutboxSender:
         if token:
             text = text.replace(token, "<token>")
         return text[:ERROR_LIMIT]
+
+
+def _mark_sent(db: Any, message_id: int) -> None:
+    if storage.mark_sent(db, message_id):  # about someone deleted: the row went, its bytes too
+        storage.wipe_free_space(db)
+
+
+def _mark_failed(db: Any, message_id: int, error: str) -> None:
+    if storage.mark_failed(db, message_id, error):
+        storage.wipe_free_space(db)
+
+
+def _deactivate_recipient(db: Any, chat_id: int) -> bool:
+    """The chat blocked the bot: its runner (not the athlete a coach's alert was about)
+    gets no more reminders. False if the chat is no runner's (a coach's)."""
+    return db.execute(
+        "UPDATE runners SET active = 0, updated_at = ? WHERE chat_id = ? AND active = 1",
+        [storage.utc_iso(), chat_id],
+    ).rowcount > 0
 
 
 def _release(db: Any, messages: list[OutboxMessage]) -> None:

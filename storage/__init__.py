@@ -46,13 +46,16 @@ from storage.outbox import (
     claim_due,
     delete_finished_before,
     enqueue,
+    failed_count,
     get_message,
     mark_failed,
     mark_retry,
     mark_sent,
+    release_claimed,
     requeue_stuck_sending,
+    stale_pending,
 )
-from storage.privacy import delete_runner, export_runner
+from storage.privacy import delete_runner, export_runner, wipe_free_space
 from storage.reminders import claim_reminder, claimed_since, prune_reminder_log, reminder_sent
 from storage.runners import (
     RunnerRow,
@@ -104,6 +107,7 @@ __all__ = [
     "enqueue",
     "events_between",
     "export_runner",
+    "failed_count",
     "form_state",
     "get_alert",
     "get_checkin",
@@ -130,6 +134,7 @@ __all__ = [
     "prune_reminder_log",
     "reminder_candidates",
     "reminder_schedules",
+    "release_claimed",
     "reminder_sent",
     "requeue_stuck_sending",
     "runner_tz",
@@ -146,10 +151,12 @@ __all__ = [
     "set_paused",
     "set_snoozed_until",
     "set_tz",
+    "stale_pending",
     "unlink_coach",
     "unseen_alerts",
     "update_profile",
     "upsert_coach",
     "upsert_runner",
     "utc_iso",
+    "wipe_free_space",
 ]
