@@ -204,7 +204,11 @@ class OutboxSender:
         if self._task is not None:
             raise RuntimeError("the outbox sender is already running")
         self._reset()
-        requeued = await self._store.run(storage.requeue_stuck_sending)
+        try:
+            requeued = await self._store.run(storage.requeue_stuck_sending)
+        except Exception:  # a damaged database: start anyway, failing visibly on /healthz
+            self._loop_error("requeueing rows left in 'sending' failed")
+            requeued = 0
         log.info("outbox sender started; %d row(s) requeued from 'sending'", requeued)
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 

@@ -316,6 +316,7 @@ def _resume_once(db, user_id: int, stopped_on: dt.date, now: dt.datetime) -> boo
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One user's error is logged and answered; nobody else is affected."""
     log.error("update failed: %s", context.error, exc_info=context.error)
+    context.bot_data.get("update_failed", lambda _: None)(update)  # for /healthz
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, SORRY)

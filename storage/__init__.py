@@ -39,6 +39,7 @@ from storage.coaches import (
 from storage.db import Store, open_db, parse_utc, utc_iso
 from storage.drafts import Draft, clear_draft, form_state, load_draft, save_draft
 from storage.events import add_event, events_between
+from storage.integrity import UnusableDatabase, check_file, quick_check
 from storage.migrations import MIGRATIONS, migrate, schema_version
 from storage.outbox import (
     OutboxMessage,
@@ -86,6 +87,7 @@ __all__ = [
     "RunnerRow",
     "Schedule",
     "Store",
+    "UnusableDatabase",
     "add_alert",
     "add_event",
     "alerts_to_resend",
@@ -93,6 +95,7 @@ __all__ = [
     "audit_entries",
     "backlog_count",
     "backup",
+    "check_file",
     "check_tz",
     "checkins_between",
     "claim_due",
@@ -132,6 +135,7 @@ __all__ = [
     "open_db",
     "parse_utc",
     "prune_reminder_log",
+    "quick_check",
     "reminder_candidates",
     "reminder_schedules",
     "release_claimed",

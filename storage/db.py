@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from storage.integrity import UnusableDatabase, check_file
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,10 @@ class Store:
     """
 
     def __init__(self, path: str | Path) -> None:
+        """Raises UnusableDatabase for an empty or damaged file (see storage/integrity.py)."""
+        problem = check_file(path)
+        if problem is not None:
+            raise UnusableDatabase(problem)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stridecoach-db")
         # Opened on the worker thread too, so the connection only ever sees that thread.
         self.db: Database = self._executor.submit(open_db, path).result()
