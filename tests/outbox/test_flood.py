@@ -149,3 +149,18 @@ async def test_rows_past_their_maximum_age_are_given_up(sandbox, store, make_sen
     assert old_row.status == "failed" and old_row.last_error.startswith("expired")
     assert "stale" not in [m.text for m in sandbox.user(RUNNER).messages]
     assert sender.health()["expired"] == 2
+
+
+async def test_a_coach_who_blocked_the_bot_does_not_silence_the_athlete(sandbox, store, make_sender):
+    await store.run(_coach_and_runner)
+    sandbox.user(RUNNER)
+    sandbox.faults.configure(blocked={COACH_A})
+    alert = await store.run(storage.enqueue, COACH_A, "alert", {"text": "🚨 Rae"}, "alert:3",
+                            runner_id=RUNNER, priority=URGENT_PRIORITY)  # fmt: skip
+    sender = make_sender(on_give_up=alert_undelivered, urgent_priority=URGENT_PRIORITY)
+    await sender.start()
+    told = await sandbox.user(RUNNER).wait_for_message(timeout=10)
+    assert "could not get today's warning through to Alex" in told.text
+    assert (await rows(store, [alert]))[0].status == "failed"
+    # the athlete keeps her reminders: the coach's chat is the one that blocked the bot
+    assert (await store.run(storage.get_runner, RUNNER)).active
