@@ -82,6 +82,11 @@ def _run(args: argparse.Namespace) -> int:
     if settings.token is None or not settings.token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    from storage import check_file
+
+    if (problem := check_file(settings.db)) is not None:
+        print(f"stridecoach: {problem}", file=sys.stderr)
+        return 2
     from bot import instance
     from bot.logs import setup
 

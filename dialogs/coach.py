@@ -118,7 +118,8 @@ def unlink(db, runner_id: int, coach_id: int) -> bool:
         log_action(db, "coach_unlinked", actor_id=runner_id, runner_id=runner_id,
                    detail={"coach_id": coach_id})  # fmt: skip
         name = runner.first_name if runner else "A runner"
-        enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."}, priority=3)
+        enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."},
+                runner_id=runner_id if runner else None, about=(runner_id,), priority=3)  # fmt: skip
     return True
 
 

@@ -41,6 +41,7 @@ from storage.coaches import (
 from storage.db import Store, open_db, parse_utc, utc_iso
 from storage.drafts import Draft, clear_draft, form_state, load_draft, save_draft
 from storage.events import add_event, events_between
+from storage.integrity import UnusableDatabase, check_file, quick_check
 from storage.migrations import MIGRATIONS, migrate, schema_version
 from storage.outbox import (
     OutboxMessage,
@@ -48,13 +49,16 @@ from storage.outbox import (
     claim_due,
     delete_finished_before,
     enqueue,
+    failed_count,
     get_message,
     mark_failed,
     mark_retry,
     mark_sent,
+    release_claimed,
     requeue_stuck_sending,
+    stale_pending,
 )
-from storage.privacy import delete_runner, export_runner
+from storage.privacy import delete_runner, export_runner, wipe_free_space
 from storage.reminders import claim_reminder, claimed_since, prune_reminder_log, reminder_sent
 from storage.runners import (
     RunnerRow,

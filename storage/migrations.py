@@ -186,7 +186,27 @@ def _v3_protocol_version_labels(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_protocol_version_labels]
+def _v4_outbox_about(db: Database) -> None:
+    """Every runner an outbox row is about, so /delete finds them all: a coach's digest
+    names several athletes, and the "has left" notice names a runner already deleted (so
+    no foreign key to `runners`). `outbox.runner_id`, when set, is listed here too."""
+    db.execute(
+        """CREATE TABLE outbox_about (
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            runner_id INTEGER NOT NULL,
+            PRIMARY KEY (runner_id, outbox_id)
+        )"""
+    )
+    db.execute("CREATE INDEX outbox_about_row ON outbox_about(outbox_id)")
+    db.execute(
+        """INSERT INTO outbox_about (outbox_id, runner_id)
+           SELECT id, runner_id FROM outbox WHERE runner_id IS NOT NULL"""
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about,
+]
 
 
 def schema_version(db: Database) -> int:

@@ -730,7 +730,11 @@ class ChatFuzz(RuleBasedStateMachine):
             buttons = dict(_callback_buttons(message)) if message else {}
             label = "Delete everything" if confirm else "Keep my data"
             if label in buttons:
+                before = len(self.user(who).messages)
                 await self._press(who, buttons[label], message, label)
+                said = " ".join(m.text or "" for m in self.user(who).messages[before:])
+                if "everything about you is deleted" in said:  # a coach's account goes too
+                    self.revoked |= {c for c in self.codes if self.code_owner.get(c) == who}
 
         self.run(go())
 
