@@ -4,7 +4,8 @@ press, or text for the bot.
 Answers are what they look like. Typed text is sent as text — "3" on a 0–10 scale is the
 answer 3, never "the third button". A button is pressed by its label (exactly, or by the
 start of one label of the current question; any case, emoji and punctuation ignored) or by
-an explicit `#2`. A number only ever presses the button whose label is that number.
+an explicit `#2`. A number only ever presses the button whose label is that number. Only
+the current question's buttons are pressed this way: the last message on screen with buttons.
 """
 
 from __future__ import annotations
@@ -73,11 +74,14 @@ def interpret(line: str, person: Person) -> Action:
     wanted = normalise(text)
     if not wanted:
         return Text(text)
-    for message in person.with_buttons():  # an exact label, the newest question first
-        for label in labels(message):
-            if normalise(label) == wanted:
-                return Press(label, message)
-    if current is not None and not NUMBER.match(text):
+    if current is None:
+        return Text(text)
+    # only the current question's buttons: older messages may still show buttons (a form's
+    # earlier message, yesterday's reminder) and "no" or "0" must not press one of those
+    for label in labels(current):
+        if normalise(label) == wanted:
+            return Press(label, current)
+    if not NUMBER.match(text):
         starts = [label for label in labels(current) if normalise(label).startswith(wanted)]
         if len(starts) == 1:
             return Press(starts[0], current)

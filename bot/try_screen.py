@@ -54,14 +54,6 @@ class Person:
         """The newest question on screen: the last printed message that still has buttons."""
         return next((m for m in reversed(self.shown) if m.buttons and not m.deleted), None)
 
-    def with_buttons(self) -> list[BotMessage]:
-        """Messages with buttons, the last printed first."""
-        seen: list[BotMessage] = []
-        for message in reversed(self.shown):
-            if message.buttons and not message.deleted and message not in seen:
-                seen.append(message)
-        return seen
-
 
 class Screen:
     """Prints to `out` and saves files; remembers whose block and which moment it printed last."""
@@ -145,8 +137,9 @@ class Screen:
         """On switching to a person: their open question again, so it is the last thing shown."""
         current = person.current()
         self.header(person)
-        if current is not None:
-            self._message(person, current, "still open")
+        if current is not None:  # its first line is enough to recognise it
+            first = (current.text or current.caption or "").split("\n", 1)[0]
+            self.out("\n".join([f"  bot (still open): {first} …", *button_rows(current)]))
 
     def _message(self, person: Person, message: BotMessage, mark: str | None) -> None:
         who = f"bot ({mark})" if mark else "bot"
@@ -172,8 +165,10 @@ class Screen:
         """Write a photo or document to the files folder; the line that says where."""
         stored = message.photo or message.document
         kind = "picture" if message.photo is not None else "file"
-        default = "chart.png" if message.photo is not None else "file.bin"
-        name = stored.file_name or default
+        if message.photo is not None:  # uploads carry no useful name ("application.octet-stream")
+            name = "picture" + image_suffix(stored.data)
+        else:
+            name = stored.file_name or "file.bin"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / f"{slug(person.name)}-{message.message_id:03d}-{name}"
         if not path.exists() or path.read_bytes() != stored.data:
@@ -182,6 +177,14 @@ class Screen:
         if self.open_files:
             open_with_viewer(path)
         return f"{kind} saved: {display_path(path)}, {size(len(stored.data))}"
+
+
+def image_suffix(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return ".png"
+    if data.startswith(b"\xff\xd8"):
+        return ".jpg"
+    return ".img"
 
 
 def only_new(before: str, after: str) -> str:
