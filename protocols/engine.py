@@ -103,7 +103,10 @@ def decide(
     reasons = tuple(REASONS[r] for r in all_rules)
     if state.stopped_at is not None and action == "regress":
         reasons = (RESUMED, *reasons)
-    escalation = "urgent" if action == "stop" else ("review" if due else None)
+    # §8: `urgent` only on a day a red flag fires (a new urgent alert); other stop days are
+    # null, or `review` on a day a review is sent
+    red_today = any(r.startswith("RF") for r in fired)
+    escalation = "urgent" if red_today else ("review" if due else None)
     return trusted(Decision, dict(
         date=today,
         action=action,
@@ -114,7 +117,7 @@ def decide(
         reasons=reasons,
         escalation=escalation,
         reviews=due,
-        alert=action == "stop" and any(r.startswith("RF") for r in fired),
+        alert=red_today,
         headline=headline(action, s["stage"], not session.loading),
         next_step=next_step(profile, s, today),
         nutrition=feedback(profile, checkin, weight),
@@ -137,6 +140,9 @@ def _apply_events(profile: Profile, s: dict, events: Iterable[Event], today: dt.
             s["running_cleared"] = True
         elif event.type == "hold":
             s["coach_hold"] = True  # H9
+            # Conservative reading: "Keep on hold" after a resume while stopped is the coach's
+            # latest word, so the stop stays until another resume.
+            s["resume_pending"] = False
         elif event.type == "resume":
             s["coach_hold"] = False
             if s["stopped_at"] is not None:
@@ -249,22 +255,47 @@ def _enter(profile: Profile, s: dict, stage: str, today: dt.date, *, reset_build
 
 
 def _while_stopped(profile: Profile, s: dict, ctx: Context) -> tuple[str, tuple[str, ...], str]:
-    """Stopped: rest each day until a resume event and a fully green check-in (§7)."""
-    reds = _red_flags(ctx, s["stopped_at"], pain_scale_back_today=False)
-    if s["resume_pending"] and not reds and bone_green(ctx.checkin):
-        stopped = s["stopped_at"]
+    """Stopped: rest each day until a resume and a fully green check-in (§7 Stop and resume).
+
+    §8 (version 2): while stopped, SB1–SB3 and every red flag are still evaluated and listed
+    (the stage never changes); an SB1/SB2 on a stop day counts for RF6 later, because RF6
+    reads the rules listed in history. A red flag cancels any resume that arrived before it,
+    one dated on the red flag's own day included (events apply before the day's decision).
+    """
+    stopped = s["stopped_at"]
+    # §7 P0: in P0 only RF1, RF5, RF6, H3 and H4 apply, so a stop at P0 evaluates no scale-back
+    scale_backs = [] if stopped == "P0" else _pain_scale_backs(ctx)
+    reds = _red_flags(ctx, stopped, pain_scale_back_today=bool(scale_backs))
+    if stopped != "P0" and rules.sb3(ctx):
+        scale_backs.append("SB3")
+        s["sb3_session"] = s["last_loading"]  # SB3 fires at most once per loading session
+    if reds:
+        s["resume_pending"] = False  # §8: only a resume dated after the last red flag lifts it
+        return "stop", (*reds, *scale_backs), STOP
+    # "fully green": every bone-site field green; sleep, calcium and protein do not count.
+    # Soreness is not among the exclusions, so ≥ 24 h soreness keeps the stop (bone_green).
+    if s["resume_pending"] and bone_green(ctx.checkin):
         target = previous_stage(stopped, profile.has_alterg)
         s.update(stopped_at=None, resume_pending=False)
         s["stage"] = stopped
         _enter(profile, s, target, ctx.checkin.date, reset_build=True)
         return "regress", (), LOAD if _loading_today(profile, s, ctx.checkin.date) else REST
-    return "stop", reds, STOP
+    return "stop", tuple(scale_backs), STOP
+
+
+def _pain_scale_backs(ctx: Context) -> list[str]:
+    """SB1 and SB2, the pain scale-backs that RF6 counts (§7 RF6)."""
+    return [rid for rid, fired in (("SB1", rules.sb1(ctx)), ("SB2", rules.sb2(ctx))) if fired]
 
 
 def _red_flags(ctx: Context, stage: str, pain_scale_back_today: bool) -> tuple[str, ...]:
-    """RF1–RF9 from W1 on; in P0 only RF5 and RF6 (§4)."""
+    """RF1–RF9 from W1 on; in P0 only RF1, RF5 and RF6 (§4; §8: RF1 applies in P0 too)."""
     if stage == "P0":
-        checks = (("RF5", rules.rf5(ctx)), ("RF6", rules.rf6(ctx, pain_scale_back_today)))
+        checks = (
+            ("RF1", rules.rf1(ctx)),
+            ("RF5", rules.rf5(ctx)),
+            ("RF6", rules.rf6(ctx, pain_scale_back_today)),
+        )
     else:
         checks = (
             ("RF1", rules.rf1(ctx)),
@@ -301,7 +332,7 @@ def _active(
     scale_backs: list[str] = []
     missed_drop = 0
     if not in_p0:
-        scale_backs += [rid for rid, f in (("SB1", rules.sb1(ctx)), ("SB2", rules.sb2(ctx))) if f]
+        scale_backs += _pain_scale_backs(ctx)
     reds = _red_flags(ctx, stage, pain_scale_back_today=bool(scale_backs))
     if not in_p0:
         if rules.sb3(ctx):
@@ -356,17 +387,15 @@ def _active(
 def _advance_due(profile: Profile, s: dict, ctx: Context, loading: bool) -> bool:
     stage = s["stage"]
     if stage == "P0":
-        # §7 P0: walking_cleared and today's and yesterday's check-ins without rest pain or
-        # tenderness (check-ins before the clearance count)
-        # tenderness (check-ins before the clearance count). Conservative reading: never
-        # start walking on a morning with any other bone signal either (night pain, morning
-        # pain, limp, swelling, hip/groin pain, long soreness), although in P0 they fire no rule.
+        # §7 P0 (§8: version 2 adds night pain, morning pain and limp and drops soreness):
+        # walking_cleared, and today's and the previous day's check-ins both clear (check-ins
+        # before the clearance count). Swelling today holds (H3) and hip/groin pain stops (RF5)
+        # before this is asked.
         yesterday = ctx.previous(1)
         return (
             s["walking_cleared"]
             and yesterday is not None
-            and all(c.pain_rest == 0 and not c.tenderness for c in (ctx.checkin, yesterday))
-            and bone_green(ctx.checkin)
+            and all(rules.p0_clear(c) for c in (ctx.checkin, yesterday))
         )
     if stage == "B":
         return loading and weeks.graduation_due(profile, s, ctx.checkin.date)

@@ -5,7 +5,9 @@ from functools import cache
 
 from protocols.codes import STAGES, Phase
 
-PROTOCOL_VERSION = "2026.11-1"
+# The version of PROTOCOL.md the engine encodes; stored beside every decision. "1" was
+# labelled "2026.11-1" before version 2 (storage migration 3 relabels those rows).
+PROTOCOL_VERSION = "2"
 
 # Frequencies (§2): how loading days are placed.
 DAILY = "daily"  # P0 (non-loading) and W: every day

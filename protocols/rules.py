@@ -71,6 +71,18 @@ def bone_green(c: Checkin) -> bool:
     )
 
 
+def p0_clear(c: Checkin) -> bool:
+    """A check-in that lets P0 end (§7 P0, §8): no rest pain, tenderness, night pain,
+    morning pain or limp; soreness plays no part in P0."""
+    return (
+        c.pain_rest == 0
+        and not c.tenderness
+        and not c.night_pain
+        and c.pain_morning == 0
+        and not c.limp
+    )
+
+
 def any_bone_pain(ctx: Context) -> bool:
     return ctx.checkin.pain_rest > 0 or ctx.checkin.pain_morning > 0 or ctx.pain_session > 0
 
