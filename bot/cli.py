@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--runner", type=int, required=True, help="the runner's Telegram user id")
     export.add_argument("--out", required=True, help="a directory for the CSV files")
     sim = sub.add_parser("simulate", help="replay a scenario through the progression engine")
-    sim.add_argument("scenario", help="path of a scenario JSON file")
+    sim.add_argument("scenario", nargs="+",
+                     help="scenario JSON files; with several, each output is headed by its name")
     sim.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     return parser
 
