@@ -44,11 +44,11 @@ def _out(text: str) -> None:
 
 
 def _start_moment(db: str, start: str | None) -> dt.datetime:
-    if start:
-        return try_clock.parse_moment(start, "UTC")
-    real = dt.datetime.now(dt.UTC)
+    """--start, else now; never before where the last session on `db` left the clock (its
+    data would be in the future)."""
+    wanted = try_clock.parse_moment(start, "UTC") if start else dt.datetime.now(dt.UTC)
     previous = try_clock.saved(db)
-    return max(real, previous) if previous else real
+    return max(wanted, previous) if previous else wanted
 
 
 async def interactive(db: str, start: str | None, open_files: bool, fresh: bool) -> int:

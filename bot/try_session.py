@@ -82,6 +82,7 @@ class Session:
         for job in self.app.job_queue.jobs():  # the tick runs when the clock moves
             job.schedule_removal()
         self.typing = self.person(FIRST_PERSON)
+        self.screen.last_stamp = self.stamp()  # the first screen says what time it is
 
     async def close(self) -> None:
         try:
