@@ -9,6 +9,7 @@ new messages, then messages edited into the next question.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -59,8 +60,10 @@ class Screen:
     """Prints to `out` and saves files; remembers whose block and which moment it printed last."""
 
     def __init__(self, out: Callable[[str], None], files_dir: Path, open_files: bool = False,
-                 stamp: Callable[[], str] | None = None) -> None:  # fmt: skip
+                 stamp: Callable[[], str] | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:  # fmt: skip
         self.out = out
+        self.clock = clock  # the bot's "now", for file names
         self.files_dir = files_dir
         self.open_files = open_files
         self.stamp = stamp  # the clock as the person typing reads it
@@ -170,9 +173,13 @@ class Screen:
         else:
             name = stored.file_name or "file.bin"
         self.files_dir.mkdir(parents=True, exist_ok=True)
-        path = self.files_dir / f"{slug(person.name)}-{message.message_id:03d}-{name}"
-        if not path.exists() or path.read_bytes() != stored.data:
-            path.write_bytes(stored.data)
+        when = self.clock().strftime("%Y%m%d-%H%M") if self.clock else "file"
+        stem = f"{slug(person.name)}-{when}-{message.message_id:03d}-{name}"
+        path, copy = self.files_dir / stem, 1
+        while path.exists() and path.read_bytes() != stored.data:  # an earlier session's file
+            copy += 1
+            path = self.files_dir / f"{copy}-{stem}"
+        path.write_bytes(stored.data)
         self.saved.append(path)
         if self.open_files:
             open_with_viewer(path)

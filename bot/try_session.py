@@ -62,7 +62,7 @@ class Session:
         self.clock = clock
         self.echo = echo
         self.fresh = fresh  # nothing happened yet in a new database: /clock may go anywhere
-        self.screen = Screen(out, files_dir, open_files, stamp=self.stamp)
+        self.screen = Screen(out, files_dir, open_files, stamp=self.stamp, clock=clock)
         self.people: dict[str, Person] = {}
         self.typing: Person | None = None
         self.invite: str | None = None
