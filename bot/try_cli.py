@@ -57,15 +57,19 @@ async def interactive(db: str, start: str | None, open_files: bool, fresh: bool)
             path.unlink(missing_ok=True)
     new = not Path(db).exists()
     clock = TryClock(_start_moment(db, start))
-    session = Session(db, clock, _out, Path(FILES_DIR), open_files=open_files, fresh=new)
+    terminal = sys.stdin.isatty()  # else (a pipe) each line is echoed, as in a script
+    session = Session(db, clock, _out, Path(FILES_DIR), open_files=open_files,
+                      echo=not terminal, fresh=new)  # fmt: skip
     await session.open()
     try:
         _out(intro(session, db))
         while not session.finished:
-            print(f"{session.typing.name}> ", end="", flush=True)
+            if terminal:
+                print(f"{session.typing.name}> ", end="", flush=True)
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line:
-                print()
+                if terminal:
+                    print()
                 break
             await session.handle(line)
     finally:

@@ -86,7 +86,7 @@ class Screen:
         if echo:
             self.out(f"{person.name}> {text}{note}")
         elif note:
-            self.out(note.strip())
+            self.out("  " + note.strip())
 
     def time_mark(self, force: bool = False) -> None:
         if self.stamp is None:
@@ -159,7 +159,7 @@ class Screen:
             attachment = self._save(person, message)
         lines = [f"  {who}: " + (f"[{attachment}] " if attachment else "") + body.replace("\n", "\n  ")]
         lines += button_rows(message)
-        self.out("\n".join(line.rstrip() for line in lines))
+        self.out("\n".join(line.rstrip() for line in "\n".join(lines).split("\n")))
         if message in person.shown:
             person.shown.remove(message)
         person.shown.append(message)

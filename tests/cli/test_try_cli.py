@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import try_screen
 from bot.sandbox import BotMessage
+from bot.sandbox.state import StoredFile
 from bot.try_clock import ClockError, TryClock, duration, next_at
 from bot.try_input import Command, Press, Problem, Text, interpret
 from bot.try_screen import Person, Screen, only_new
@@ -93,6 +95,29 @@ def test_an_edited_form_message_shows_only_what_is_new():
     after = "Bone pain this morning?\n✓ 0\n\nDoes pressing on the bone hurt?"
     assert only_new(before, after) == "…✓ 0\n\nDoes pressing on the bone hurt?"
     assert only_new("Something else", after) == after
+
+
+def test_pictures_and_documents_are_saved_with_their_path_and_opened_if_asked(tmp_path, monkeypatch):
+    png = b"\x89PNG\r\n\x1a\n" + b"chart" * 100
+    photo = StoredFile("P1", "U1", "photo", png, "photos/file_1", "application.octet-stream")
+    csv = StoredFile("D1", "U2", "document", b"date,pain\n", "documents/file_2.csv", "checkins.csv")
+    chat = FakeChat()
+    chat.messages = [BotMessage(chat=chat, message_id=7, date=1, caption="Your week", photo=photo),
+                     BotMessage(chat=chat, message_id=8, date=1, document=csv)]  # fmt: skip
+    chat.callback_answers = []
+    person = Person("Ann", user=type("User", (), {"chat": chat})())
+    opened: list[Path] = []
+    monkeypatch.setattr(try_screen, "open_with_viewer", opened.append)
+    monkeypatch.chdir(tmp_path)
+    out: list[str] = []
+    clock = lambda: dt.datetime(2026, 3, 8, 17, 0, tzinfo=dt.UTC)  # noqa: E731
+    Screen(out.append, Path("stridecoach-try-files"), open_files=True, clock=clock).flush(person)
+    picture = tmp_path / "stridecoach-try-files" / "ann-20260308-1700-007-picture.png"
+    document = tmp_path / "stridecoach-try-files" / "ann-20260308-1700-008-checkins.csv"
+    assert picture.read_bytes() == png and document.read_bytes() == b"date,pain\n"
+    assert f"[picture saved: ./stridecoach-try-files/{picture.name}, 508 bytes] Your week" in out[-2]
+    assert f"[file saved: ./stridecoach-try-files/{document.name}, 10 bytes]" in out[-1]
+    assert [p.name for p in opened] == [picture.name, document.name]
 
 
 # --- the clock -----------------------------------------------------------------------------
