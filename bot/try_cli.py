@@ -31,7 +31,7 @@ def intro(session: Session, db: str) -> str:
         "stridecoach try — the real bot, offline, against a local Bot API sandbox.\n"
         f"Clock: {session.stamp()} (it moves only when you say: /tomorrow, /at 07:00, /days 7).\n"
         f"Data: {db}; pictures and files go to ./{FILES_DIR}/.\n"
-        f"You are \"{session.typing.name}\"; /as coach types as someone else. /tryhelp lists "
+        f'You are "{session.typing.name}"; /as coach types as someone else. /tryhelp lists '
         "the try commands, /quit leaves.\n"
         "Press a button by typing its label (or its start) or #1, #2 …; anything else is "
         "sent as typed.\n"

@@ -50,13 +50,13 @@ def zone_of(name: str | None) -> ZoneInfo:
 
 
 def show(moment: dt.datetime, tz: str | None) -> str:
-    """"Tue 03 Mar 2026 07:00 CET": a moment as the person whose zone it is reads it."""
+    """ "Tue 03 Mar 2026 07:00 CET": a moment as the person whose zone it is reads it."""
     local = moment.astimezone(zone_of(tz))
     return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "UTC")
 
 
 def duration(text: str) -> dt.timedelta:
-    """"2h", "90m", "1d 2h", "45 min" → a positive timedelta."""
+    """ "2h", "90m", "1d 2h", "45 min" → a positive timedelta."""
     match = DURATION.match(text.strip().lower())
     if not text.strip() or not match or not any(match.groups()):
         raise ClockError("Give a duration such as 30m, 2h or 1d 6h.")
@@ -87,7 +87,7 @@ def next_at(now: dt.datetime, text: str, tz: str | None) -> dt.datetime:
 
 
 def parse_moment(text: str, tz: str | None) -> dt.datetime:
-    """"2026-03-02 06:30" (in `tz`) or an ISO moment with an offset → UTC."""
+    """ "2026-03-02 06:30" (in `tz`) or an ISO moment with an offset → UTC."""
     try:
         moment = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1))
     except ValueError:

@@ -108,7 +108,7 @@ class Screen:
         if not self.pending(person):
             return
         chat = person.user.chat
-        answers = chat.callback_answers[person.answers_printed:]
+        answers = chat.callback_answers[person.answers_printed :]
         person.answers_printed = len(chat.callback_answers)
         fresh, answered, turned = [], [], []
         for message in chat.messages:
@@ -157,7 +157,9 @@ class Screen:
         attachment = None
         if message.photo is not None or message.document is not None:
             attachment = self._save(person, message)
-        lines = [f"  {who}: " + (f"[{attachment}] " if attachment else "") + body.replace("\n", "\n  ")]
+        lines = [
+            f"  {who}: " + (f"[{attachment}] " if attachment else "") + body.replace("\n", "\n  ")
+        ]
         lines += button_rows(message)
         self.out("\n".join(line.rstrip() for line in "\n".join(lines).split("\n")))
         if message in person.shown:
@@ -201,7 +203,7 @@ def only_new(before: str, after: str) -> str:
     for start in starts:
         shown = before[start:]
         if shown.strip() and after.startswith(shown) and after != shown:
-            return "…" + after[len(shown):].lstrip("\n")
+            return "…" + after[len(shown) :].lstrip("\n")
     return after
 
 

@@ -29,6 +29,8 @@ TOKEN = "4242:TRY"
 FIRST_PERSON = "runner"
 QUIET_S = 0.08  # no bot activity for this long (after every update was handled) = it is done
 SETTLE_TIMEOUT_S = 60
+# the tick runs for every minute on the way (~3 ms each): a month takes a minute or two
+MAX_DAYS = 31
 INVITE = re.compile(r"start=c_([A-Za-z0-9_-]+)")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
@@ -194,8 +196,8 @@ class Session:
         if command.name == "tomorrow":
             target = now + dt.timedelta(days=1)
         elif command.name == "days":
-            if not arg.isdigit() or not 1 <= int(arg) <= 365:
-                raise ClockError("/days needs a number of days from 1 to 365, e.g. /days 7.")
+            if not arg.isdigit() or not 1 <= int(arg) <= MAX_DAYS:
+                raise ClockError(f"/days needs a number of days from 1 to {MAX_DAYS}, e.g. /days 7.")
             target = now + dt.timedelta(days=int(arg))
         elif command.name == "wait":
             target = now + try_clock.duration(arg)
@@ -218,6 +220,8 @@ class Session:
     async def advance(self, target: dt.datetime) -> None:
         """Move the clock to `target`, running the minute tick at each minute on the way."""
         began = self.clock.now
+        if target - began > dt.timedelta(days=MAX_DAYS):
+            raise ClockError(f"The clock moves at most {MAX_DAYS} days at a time.")
         for minute in self.clock.minutes_until(target):
             self.clock.now = minute
             if await run_tick(self.app):
