@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -111,6 +112,8 @@ def main(script: str | None = None, db: str | None = None, start: str | None = N
     # the bot's own warnings (e.g. a failed send) stay visible; PTB's chatter does not
     logging.basicConfig(level=logging.WARNING, format="  [log] %(levelname)s %(name)s: %(message)s")
     logging.getLogger("telegram").setLevel(logging.ERROR)
+    if hasattr(sys.stdout, "reconfigure"):  # a terminal without UTF-8 still shows the rest
+        sys.stdout.reconfigure(errors="replace")
     try:
         if script is not None:
             return asyncio.run(replay(Path(script), db, start, open_files))
@@ -119,4 +122,7 @@ def main(script: str | None = None, db: str | None = None, start: str | None = N
         print(f"--start: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        return 0
+    except BrokenPipeError:  # the reader stopped (`--script … | head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -97,7 +97,9 @@ def test_an_edited_form_message_shows_only_what_is_new():
     assert only_new("Something else", after) == after
 
 
-def test_pictures_and_documents_are_saved_with_their_path_and_opened_if_asked(tmp_path, monkeypatch):
+def test_pictures_and_documents_are_saved_with_their_path_and_opened_if_asked(
+    tmp_path, monkeypatch
+):
     png = b"\x89PNG\r\n\x1a\n" + b"chart" * 100
     photo = StoredFile("P1", "U1", "photo", png, "photos/file_1", "application.octet-stream")
     csv = StoredFile("D1", "U2", "document", b"date,pain\n", "documents/file_2.csv", "checkins.csv")
@@ -115,7 +117,9 @@ def test_pictures_and_documents_are_saved_with_their_path_and_opened_if_asked(tm
     picture = tmp_path / "stridecoach-try-files" / "ann-20260308-1700-007-picture.png"
     document = tmp_path / "stridecoach-try-files" / "ann-20260308-1700-008-checkins.csv"
     assert picture.read_bytes() == png and document.read_bytes() == b"date,pain\n"
-    assert f"[picture saved: ./stridecoach-try-files/{picture.name}, 508 bytes] Your week" in out[-2]
+    assert (
+        f"[picture saved: ./stridecoach-try-files/{picture.name}, 508 bytes] Your week" in out[-2]
+    )
     assert f"[file saved: ./stridecoach-try-files/{document.name}, 10 bytes]" in out[-1]
     assert [p.name for p in opened] == [picture.name, document.name]
 
@@ -194,7 +198,7 @@ async def test_people_each_under_their_name_and_a_new_one_starts_with_nothing(tm
         await play(session, "/as Kay", "/coach", "/as Ann", "/start c_{invite}")
         screen = "\n".join(out)
         assert "── Kay (new: starts with nothing; try /start) ──" in screen
-        kay_block = screen[screen.index("── Kay ──"):]
+        kay_block = screen[screen.index("── Kay ──") :]
         assert kay_block.splitlines()[1].startswith("  bot: Ann linked to you")
         assert "You are linked to your coach Kay" in screen.split("── Ann ──")[-1]
         await play(session, "/as Bo")
@@ -237,7 +241,7 @@ class Output:
 
     async def until(self, marker: str) -> None:
         async with asyncio.timeout(30):
-            while marker not in self.text[self.mark:]:
+            while marker not in self.text[self.mark :]:
                 chunk = (await self.stream.read(4096)).decode()
                 if not chunk:
                     raise AssertionError(f"output ended before {marker!r}:\n{self.text}")

@@ -88,9 +88,11 @@ def test_a_red_flag_stops_ann_and_alerts_kay_at_once(replay):
              and [t for t in found[:i] if t.kind == "typed"][-1].person == "Ann")  # fmt: skip
     alert = found[i]
     assert alert.when.startswith("Fri 13 Mar") and "urgent" in alert.text.lower()
-    stop = next(e for e in found[i:] if e.person == "Ann" and e.kind == "bot" and "stop" in e.text.lower())
+    stop = next(
+        e for e in found[i:] if e.person == "Ann" and e.kind == "bot" and "stop" in e.text.lower()
+    )
     assert "clinician" in stop.text.lower() and stop.when == alert.when
-    resent = [e for e in found[i + 1:] if e.person == "Kay" and e.unprompted and "Ann" in e.text]
+    resent = [e for e in found[i + 1 :] if e.person == "Kay" and e.unprompted and "Ann" in e.text]
     assert resent and resent[0].when.startswith("Fri 13 Mar 2026 19:3")  # unseen for 12 h
 
 
@@ -101,7 +103,11 @@ def test_kay_resumes_ann_and_her_plan_restarts(replay):
                  and "pressed “Resume" in e.text)  # fmt: skip
     told = next(e for e in found[press:] if e.person == "Ann" and e.kind == "bot")
     assert "resume" in told.text.lower()
-    later = [e for e in found[press:] if e.person == "Ann" and e.kind == "bot" and e.when.startswith("Sun 15")]
+    later = [
+        e
+        for e in found[press:]
+        if e.person == "Ann" and e.kind == "bot" and e.when.startswith("Sun 15")
+    ]
     assert any("resume" in e.text.lower() for e in later)  # the next check-in says so
 
 
@@ -113,7 +119,9 @@ def test_charts_are_saved_to_files(replay):
     for path in paths:
         data = (cwd / path).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000
-    summaries = [e for e in found if e.person == "Ann" and e.unprompted and "picture saved" in e.text]
+    summaries = [
+        e for e in found if e.person == "Ann" and e.unprompted and "picture saved" in e.text
+    ]
     assert {e.when[:10] for e in summaries} == {"Sun 08 Mar", "Sun 15 Mar"}
 
 
