@@ -7,10 +7,9 @@ Each function answers "does this rule hold today?" from a `Context`; the engine
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from protocols.codes import HIGH_RISK_SITES, TRABECULAR_SITES
-from protocols.models import Checkin, Decision, Profile
+from protocols.models import Checkin, Decision, EngineState, Profile
 
 DAY = dt.timedelta(days=1)
 
@@ -33,7 +32,7 @@ class Context:
 
     profile: Profile
     checkin: Checkin
-    state: Any  # EngineState fields, read as attributes (a namespace over the working state)
+    state: EngineState  # today's working state (the engine mutates it after the rules read it)
     history: Sequence[Day]
     session_applies: bool  # yesterday had a loading session, so the session fields count
     gap: int  # days without a check-in just before today
