@@ -13,7 +13,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from protocols import Scenario, contract_line, simulate
+from protocols.codes import RULE_IDS
 from protocols.models import ALLOWED
+from protocols.rulebook import table_lines
 
 EXIT_BAD_INPUT = 2
 
@@ -98,10 +100,19 @@ def table(lines: list[dict]) -> str:
             line["escalation"] or "",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join(
+    text = "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     )
+    return text + rules_key([rule for line in lines for rule in line["rules"]])
+
+
+def rules_key(used: list[str]) -> str:
+    """The table's key: each rule ID it shows, in the rule book's order, in plain words."""
+    ids = tuple(rule for rule in RULE_IDS if rule in set(used))
+    if not ids:
+        return ""
+    return "\n\nRules (all of them: stridecoach rules):\n" + "\n".join(table_lines(ids))
 
 
 def run_one(path: str, fmt: str) -> tuple[int, str]:

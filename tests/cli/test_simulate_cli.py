@@ -87,10 +87,24 @@ def test_ten_days_off_drops_two_stages(capsys):
 def test_table_format_has_a_header_and_a_row_per_day(capsys):
     path = SCENARIOS / "night_pain_red_flag.json"
     assert main(["simulate", str(path), "--format", "table"]) == 0
-    rows = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
+    rows = out.split("\n\n")[0].splitlines()  # the key of rule IDs follows a blank line
     assert rows[0].split() == ["date", "action", "stage", "session", "run", "rules", "escalation"]
     assert len(rows) == 1 + len(json.loads(path.read_text())["checkins"])
     assert any("RW4→RW3" in row for row in rows)
+
+
+def test_table_has_a_key_of_the_rule_ids_it_shows(capsys):
+    from protocols.rulebook import RULES
+
+    assert main(["simulate", str(SCENARIOS / "night_pain_red_flag.json"), "--format", "table"]) == 0
+    table, key = capsys.readouterr().out.split("\n\n")
+    used = {rule for row in table.splitlines()[1:] for rule in row.split() if rule in RULES}
+    assert "RF1" in used
+    assert key.splitlines()[0] == "Rules (all of them: stridecoach rules):"
+    keyed = [line.split()[0] for line in key.splitlines()[1:] if not line.startswith(" ")]
+    assert set(keyed) == used and len(keyed) == len(used)
+    assert f"RF1   {RULES['RF1'].text}" in key
 
 
 def _bad(tmp_path, capsys, scenario) -> str:
@@ -163,7 +177,9 @@ def test_several_files_each_headed_by_its_name(capsys):
     for i in headers:
         assert out[i + 1].split()[:2] == ["date", "action"]
     rows = len(json.loads(first.read_text())["checkins"])
-    assert headers[1] == 1 + 1 + rows + 1  # header, column names, rows, a blank line
+    block = out[headers[0] + 1 : headers[1]]
+    assert block.index("") == 1 + rows  # column names, a row per day, then the key
+    assert block[-1] == "" and "Rules" in block[rows + 2]
 
 
 def test_one_bad_file_among_several_still_runs_the_others(tmp_path, capsys):
