@@ -247,7 +247,8 @@ class Session:
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
         while time.monotonic() < deadline:
             pending = any(chat.undelivered for chat in world.chats.values())
-            busy = getattr(processor, "active", 0) > 0
+            queue = getattr(self.app, "update_queue", None)  # fetched, not yet handed over
+            busy = getattr(processor, "active", 0) > 0 or bool(queue and queue.qsize())
             if not pending and not busy and not await store.run(backlog_count):
                 last = max((c.last_activity for c in world.chats.values()), default=0.0)
                 quiet_left = last + QUIET_S - time.monotonic()
