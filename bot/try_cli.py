@@ -53,6 +53,8 @@ def _start_moment(db: str, start: str | None) -> dt.datetime:
 
 
 async def interactive(db: str, start: str | None, open_files: bool, fresh: bool) -> int:
+    if start:
+        try_clock.parse_moment(start, "UTC")  # a bad --start deletes nothing
     if fresh:
         for path in (Path(db), Path(db + "-wal"), Path(db + "-shm"), try_clock.clock_file(db)):
             path.unlink(missing_ok=True)

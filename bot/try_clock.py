@@ -91,7 +91,9 @@ def parse_moment(text: str, tz: str | None) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1))
     except ValueError:
-        raise ClockError("Give a date and time, e.g. /clock 2026-03-02 06:30.") from None
+        raise ClockError(
+            f"{text.strip()!r} is not a date and time; give e.g. 2026-03-02 06:30."
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone_of(tz))
     return moment.astimezone(dt.UTC).replace(second=0, microsecond=0)

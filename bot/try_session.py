@@ -197,7 +197,9 @@ class Session:
             target = now + dt.timedelta(days=1)
         elif command.name == "days":
             if not arg.isdigit() or not 1 <= int(arg) <= MAX_DAYS:
-                raise ClockError(f"/days needs a number of days from 1 to {MAX_DAYS}, e.g. /days 7.")
+                raise ClockError(
+                    f"/days needs a number of days from 1 to {MAX_DAYS}, e.g. /days 7."
+                )
             target = now + dt.timedelta(days=int(arg))
         elif command.name == "wait":
             target = now + try_clock.duration(arg)
