@@ -68,7 +68,7 @@ async def interactive(db: str, start: str | None, open_files: bool, fresh: bool)
         _out(intro(session, db))
         while not session.finished:
             if terminal:
-                print(f"{session.typing.name}> ", end="", flush=True)
+                print(f"{session.typing.name} [{session.short_stamp()}]> ", end="", flush=True)
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line:
                 if terminal:

@@ -110,6 +110,11 @@ class Session:
     def stamp(self) -> str:
         return try_clock.show(self.clock.now, self.zone(self.typing))
 
+    def short_stamp(self) -> str:
+        """"Mon 07:30": the clock in the typing person's zone, for the prompt."""
+        local = self.clock.now.astimezone(try_clock.zone_of(self.zone(self.typing)))
+        return local.strftime("%a %H:%M")
+
     async def _learn_zones(self) -> None:
         """Each person's zone as the bot has it (a runner's from onboarding, a coach's)."""
         store = self.app.bot_data["store"]
