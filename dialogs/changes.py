@@ -9,6 +9,7 @@ of its own for it. The bone, weight, AlterG access and run days live in the prof
 every decision reads afresh.
 """
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -69,7 +70,7 @@ def apply_withdrawals(db, runner_id: int, days: list[Day], day: dt.date) -> list
     if not gone:
         return days
     last = days[-1]
-    state = last.decision.state.model_copy(update={name: False for name in gone})
+    state = dataclasses.replace(last.decision.state, **{name: False for name in gone})
     return [*days[:-1], Day(last.checkin, last.decision.model_copy(update={"state": state}))]
 
 
@@ -98,7 +99,7 @@ def engine_inputs(db, runner_id: int, day: dt.date):
     """What decide() gets for a check-in on `day`: the runner (and profile), the earlier days
     (withdrawn clearances applied) and the events since the last check-in."""
     runner = get_runner(db, runner_id)
-    days = [Day(c, d) for c, d in history(db, runner_id, limit=HISTORY_DAYS) if c.date < day]
+    days = [d for d in history(db, runner_id, limit=HISTORY_DAYS) if d.date < day]
     since = days[-1].date + dt.timedelta(days=1) if days else None
     days = apply_withdrawals(db, runner_id, days, day)
     return runner, days, events_between(db, runner_id, since, day)

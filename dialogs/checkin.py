@@ -1,4 +1,4 @@
-"""The daily check-in (/checkin): PROTOCOL.md §3 asked as buttons, then the engine's answer."""
+"""The daily check-in (/checkin): docs/PROTOCOL.md §3 as buttons, then the engine's answer."""
 
 import datetime as dt
 
@@ -25,7 +25,7 @@ from dialogs.parsing import (
 from dialogs.runner import END, register, start
 from dialogs.stop import STOP_SHOWN, STOPPED
 from dialogs.zones import zone
-from protocols import Checkin, Day, Decision, decide
+from protocols import Checkin, Decision, decide
 from protocols.codes import HIGH_RISK_SITES
 from protocols.early import BONE_FIELDS, GREEN, NOT_GREEN
 from protocols.words import short_name
@@ -330,7 +330,7 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
     went out at the first red-flag answer (reviews still go).
 
     Returns the decision, whether the runner may resume a stop themself (a low-risk site
-    with no coach linked, DESIGN.md commands), and how many coaches were told.
+    with no coach linked, docs/DESIGN.md commands), and how many coaches were told.
     """
     runner, days, events = changes.engine_inputs(db, user_id, checkin.date)
     checkin = changes.with_reported_weight(db, user_id, days, checkin)

@@ -1,4 +1,4 @@
-"""A decision as the runner reads it (PROTOCOL.md §6): action, where they stand on the ladder
+"""A decision as the runner reads it (docs/PROTOCOL.md §6): action, where they stand on the ladder
 in words, today's session with its doses and cues, the reasons, food, what comes next, and the
 next milestones at the earliest."""
 

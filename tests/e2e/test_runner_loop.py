@@ -110,18 +110,18 @@ async def test_a_stale_button_is_politely_closed(sandbox, bot):
     await fay.press_data(old_data, question)  # a second press of "0", on the same message
     answer = await fay.wait_for_answer()
     assert "closed" in answer.text
-    await fay.wait_idle()
+    await bot.settle()
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
     assert len(fay.messages) == sent  # it already showed the current question: nothing new
     forged = await fay.press_data("f:checkin:_date:0", card)  # a stored fact, not a question
     assert "closed" in (await fay.wait_for_answer(forged)).text
-    await fay.wait_idle()
+    await bot.settle()
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
     await tap(fay, "No")
     shown = card.text
     older = await fay.press_data(old_data, card)  # two questions back, tapped late
     assert "closed" in (await fay.wait_for_answer(older)).text
-    await fay.wait_idle()
+    await bot.settle()
     assert card.text == shown and "✓ No\n\nBone pain when you got up" in shown
 
 
@@ -137,7 +137,7 @@ async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sa
                     {**draft.answers, "bones": True}, question.message_id)  # fmt: skip
     await gil.press("Something's not right", question)  # the message still asks the bones
     assert "closed" in (await gil.wait_for_answer()).text
-    await gil.wait_idle()
+    await bot.settle()
     assert "✓ ✅ All clear\n\nHow many hours did you sleep" in question.text  # stored, not the press
     decision, asked = await answer_checkin(gil, question)
     assert asked[0] == "sleep_hours" and "Walk 1 of 6" in decision.text
