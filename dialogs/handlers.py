@@ -24,7 +24,6 @@ from dialogs import (
     progress_handlers,
     runner,
     runner_buttons,
-    settings,
     stop,
     texts,
 )
@@ -35,13 +34,13 @@ from dialogs.zones import zone
 from protocols import Event
 from protocols.messages import REASONS
 from storage import (
-    load_draft,
     Store,
     add_event,
     decision_on,
     events_between,
     get_runner,
     latest_decision,
+    load_draft,
     set_active,
     set_paused,
     set_snoozed_until,
@@ -78,22 +77,23 @@ async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not row.active:
         await store.run(set_active, user.id, True)
     code = payload[2:] if payload.startswith("c_") else None  # https://t.me/<bot>?start=c_<code>
+    name = None
     if code is not None and row.profile is not None:
         await chat.send(*await store.run(linking.offer, user.id, code))
-    if await runner.reask(store, chat, base, MID_FORM):
-        return
-    if row.profile is not None:
-        await chat.send(f"Welcome back, {user.first_name or 'runner'}! Send /checkin for today's check-in, or /help.")
-        return
-    if code is not None:  # kept until the runner has agreed to everything, then asked
+    elif code is not None:  # kept until the runner has agreed to everything, then asked
         name = await store.run(linking.coach_name, code)
         if name is None:
             await chat.send(linking.BAD_CODE)
         elif await store.run(linking.own_code, user.id, code):
             await chat.send(linking.OWN_CODE)
             return
-        else:
-            base.answers = {"_invite": code, "_coach_name": name}
+    if await runner.reask(store, chat, base, MID_FORM):
+        return
+    if row.profile is not None:
+        await chat.send(f"Welcome back, {user.first_name or 'runner'}! Send /checkin for today's check-in, or /help.")
+        return
+    if name is not None:
+        base.answers = {"_invite": code, "_coach_name": name}
     await runner.start(store, chat, onboarding.FORM, base)
 
 

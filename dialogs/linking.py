@@ -10,11 +10,11 @@ invite their clinician: the link signs the clinician up as their coach when they
 from storage import (
     coach_by_invite,
     coaches_of,
+    enqueue,
     get_coach,
     get_runner,
     link_coach,
     log_action,
-    enqueue,
     upsert_coach,
 )
 from storage.invites import drop_invite, invite_runner, runner_invite

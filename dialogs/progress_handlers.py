@@ -8,14 +8,14 @@ import datetime as dt
 from telegram import Bot, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from dialogs import exits, standing
 from dialogs.charts import progress_png
 from dialogs.context import answer_query, base_of, onboarded
 from dialogs.export import export_csvs
 from dialogs.history import history_table
-from dialogs import exits, standing
 from dialogs.plan import plan_text
-from protocols.words import in_words
 from protocols import Day
+from protocols.words import in_words
 from storage import (
     Store,
     coaches_of,

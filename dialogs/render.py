@@ -2,6 +2,8 @@
 in words, today's session with its doses and cues, the reasons, food, what comes next, and the
 next milestones at the earliest."""
 
+import contextlib
+
 from dialogs.stop import stop_line, told_line
 from protocols import Decision, Profile
 from protocols import strength as strength_doses
@@ -58,10 +60,8 @@ def session_line(decision: Decision) -> str:
 def where_line(decision: Decision, profile: Profile | None) -> str:
     line = f"📍 {stage_line(decision.stage)}"
     if profile is not None:
-        try:
+        with contextlib.suppress(ValueError):  # an AlterG stage after access was turned off
             line += f" · {place(decision.stage, profile.has_alterg)}"
-        except ValueError:  # an AlterG stage after access was turned off: no place to show
-            pass
     return line
 
 

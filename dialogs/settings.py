@@ -14,7 +14,16 @@ from dialogs.chat import Chat
 from dialogs.checkin import event_date
 from dialogs.forms import Form, FormContext, Question
 from dialogs.onboarding import SITE_NAMES, SITES, _site
-from dialogs.parsing import Invalid, clean, clock_time, time_zone, weekdays, weekly_minutes, weight_kg, yes_no
+from dialogs.parsing import (
+    Invalid,
+    clean,
+    clock_time,
+    time_zone,
+    weekdays,
+    weekly_minutes,
+    weight_kg,
+    yes_no,
+)
 from dialogs.runner import END, register
 from dialogs.zones import zone as zone_of
 from protocols.codes import HIGH_RISK_SITES, WEEKDAYS, Site

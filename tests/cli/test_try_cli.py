@@ -162,8 +162,10 @@ async def test_typed_numbers_on_0_to_10_scales_are_stored_as_typed(tmp_path):
     session = await session_in(tmp_path, out)
     try:
         await play(session, *ONBOARDING)
-        # pain 3 at rest, 10 on waking, typed; sleep typed as 6 (a label) — each stored as typed
-        await play(session, "3", "no", "10", "no", "no", "no", "no", "6", "1200 mg", "100 g", "0")
+        # pain 3 at rest (a red flag: the stop, then the rest), 10 on waking, typed; sleep typed
+        # as 6 (a label) — each stored as typed
+        await play(session, "something's not right", "3", "no", "10", "no", "no", "no", "no",
+                   "6", "1200 mg", "100 g", "0")  # fmt: skip
         ann = session.typing.user.id
     finally:
         await session.close()
@@ -195,7 +197,8 @@ async def test_people_each_under_their_name_and_a_new_one_starts_with_nothing(tm
     out: list[str] = []
     session = await session_in(tmp_path, out)
     try:
-        await play(session, "/as Kay", "/coach", "/as Ann", "/start c_{invite}")
+        await play(session, "/as Kay", "/coach", "/as Ann", "/start c_{invite}", "i agree", "link",
+                   *ONBOARDING[2:])  # consent first: linked once onboarding is done  # fmt: skip
         screen = "\n".join(out)
         assert "── Kay (new: starts with nothing; try /start) ──" in screen
         kay_block = screen[screen.index("── Kay ──") :]
@@ -212,7 +215,7 @@ async def test_moving_the_clock_runs_the_tick_for_the_skipped_minutes(tmp_path):
     out: list[str] = []
     session = await session_in(tmp_path, out)
     try:
-        await play(session, *ONBOARDING, "0", "no", "0", "no", "no", "no", "no", "8", "3", "4", "0")
+        await play(session, *ONBOARDING, "all clear", "8", "3", "4", "0")
         before = len(out)
         await play(session, "/days 2")
         moved = out[before:]

@@ -319,13 +319,13 @@ def test_past_date_oldest_is_the_callers():
 
 
 # --- calcium and protein: servings/portions or an amount -----------------------------------------
-# Today a bare number up to 10 is servings (calcium, ~300 mg each) or palm-sized portions
-# (protein, ~25 g each); above 10 it is mg or g. This rule is being changed: update the
-# bare-number rows below with it.
+# A bare number up to 15 is servings (calcium, ~300 mg each) or palm-sized portions (protein,
+# ~25 g each); above 15 it is mg or g (dialogs.parsing.SERVINGS_UP_TO: no cliff at 10).
 
 CALCIUM_BARE = [("0", 0), ("1", 300), ("3", 900), ("2.5", 750), ("2,5", 750), ("10", 3000),
-                ("11", 11.0), ("900", 900.0), ("1200", 1200.0), ("5000", 5000.0)]  # fmt: skip
-PROTEIN_BARE = [("0", 0), ("1", 25), ("4", 100), ("2,4", 60), ("10", 250), ("11", 11.0),
+                ("11", 3300), ("15", 4500), ("16", 16.0), ("900", 900.0), ("1200", 1200.0), ("5000", 5000.0)]  # fmt: skip
+PROTEIN_BARE = [("0", 0), ("1", 25), ("4", 100), ("2,4", 60), ("10", 250), ("11", 275),
+                ("15", 375), ("16", 16.0),
                 ("100", 100.0), ("500", 500.0)]  # fmt: skip
 
 CALCIUM_UNITS = [

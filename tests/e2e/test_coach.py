@@ -20,7 +20,7 @@ async def linked_runner(sandbox, coach, code: str, user_id: int, name: str, **ch
     assert "I agree" in str(welcome.buttons)
     steps = onboarding_steps(**changes)
     ask = await play(runner, steps[:1])
-    assert ask.text.split("\n\n")[-1].startswith("Link to coach Kay?") and ask.buttons == [["Link", "Not now"]]
+    assert ask.text.split("\n\n")[-1].startswith(f"Link to coach {coach.chat.user.first_name}?") and ask.buttons == [["Link", "Not now"]]
     assert not coach.unread()
     ready = await play(runner, [("tap", "Link"), *steps[1:]])
     assert "all set" in ready.text

@@ -68,7 +68,7 @@ async def test_presses_from_a_group_change_nothing(sandbox, bot, clock):
     question = await reply(jo, "/checkin")
     draft = "SELECT question || answers FROM form_drafts WHERE user_id = 5103"
     before = count(bot.db, draft)
-    pressed = await jo.press_data(question.button_data["0"], question, in_chat=GROUP)
+    pressed = await jo.press_data(question.button_data["✅ All clear"], question, in_chat=GROUP)
     assert "only in your own chat" in (await answers(jo, [pressed]))[0]
     await jo.wait_idle()
     assert jo.unread() == []

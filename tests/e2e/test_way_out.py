@@ -165,7 +165,7 @@ async def test_running_locked_at_a_high_risk_bone_offers_the_invite(sandbox, bot
     decision, _ = await answer_checkin(jon, question)
     assert "Walk 6 of 6" in decision.text and "cannot clear themself" in decision.text
     assert decision.buttons == [["Invite your clinician"]]
-    menu = await reply(jon, "/settings")
+    await reply(jon, "/settings")
     ask = await tap(jon, "Running clearance")
     assert "only your coach or clinician can confirm" in ask.text and ask.buttons[0] == ["Back"]
 

@@ -740,9 +740,9 @@ def _count_answers(report: Report, logs: list[CheckinLog], db, today: dt.date) -
                 continue  # checked above, or not asked
             if name == "soreness_hours" and value == 0 and not log.answered[name]:
                 continue  # not asked: 0 is what the check-in stores then
-            if name in BONE_FIELDS and log.answered["bones"] and plan.answers["bones"] == GREEN["bones"]:
-                if value == expected_green(name):
-                    continue  # recorded green by "All clear"
+            if (name in BONE_FIELDS and log.answered["bones"] and value == expected_green(name)
+                    and plan.answers["bones"] == GREEN["bones"]):  # fmt: skip
+                continue  # recorded green by "All clear"
             if not log.answered[name] or value != expected_value(plan, name):
                 report.answers_inconsistent += 1
                 report.details.append(f"{plan.name}: {name} stored as {value!r}, "
