@@ -3,6 +3,7 @@ in words, today's session with its doses and cues, the reasons, food, what comes
 next milestones at the earliest."""
 
 import contextlib
+import re
 
 from dialogs.stop import stop_line, told_line
 from protocols import Decision, Profile
@@ -49,7 +50,10 @@ def session_line(decision: Decision) -> str:
         return f"Today: {s.text}"
     if s.kind == "strength":
         return strength_doses.session_text(decision.stage)
-    text = f"Today ({s.minutes} min): {s.text}"
+    body = s.text
+    if s.strength:  # the dosed list below replaces the engine's list of names
+        body = re.sub(r" Also strength today: [^.]*\.", "", body)
+    text = f"Today ({s.minutes} min): {body}"
     if s.loading:
         text += f" {PAIN_CUE}"
     if s.strength:
