@@ -24,7 +24,7 @@ from dialogs import (
     texts,
 )
 from dialogs.chat import Chat
-from dialogs.context import answer_query, base_and_draft, base_of, onboarded
+from dialogs.context import answer_query, base_and_draft, base_of, onboarded, store_of
 from dialogs.forms import FormContext
 from dialogs.zones import zone
 from protocols import Event
@@ -61,10 +61,14 @@ async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: onboarding, the form in progress, or welcome back."""
     store, chat, base = await base_of(update, context)
     user = update.effective_user
+    payload = (context.args or [""])[0]
+    if not payload.startswith("c_") and await coach_handlers.coach_only(store, user.id):
+        if not await runner.reask(store, chat, base, MID_FORM):  # a coach setting up as a runner
+            await coach_handlers.coach_welcome(chat, user.first_name)
+        return
     row = await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
     if not row.active:
         await store.run(set_active, user.id, True)
-    payload = (context.args or [""])[0]
     if payload.startswith("c_"):  # a coach's deep link: https://t.me/<bot>?start=c_<code>
         await coach_handlers.link(update, context, payload[2:])
     if await runner.reask(store, chat, base, MID_FORM):
@@ -109,7 +113,7 @@ async def _show_today(store: Store, chat: Chat, base: FormContext) -> None:
 async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: the command list."""
     store, chat, base = await base_of(update, context)
-    await chat.send(texts.HELP)
+    await chat.send(await coach_handlers.help_text(store, base.user_id, texts.HELP))
     await runner.reask(store, chat, base, MID_FORM)
 
 
@@ -161,7 +165,7 @@ async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def resume_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/resume: reminders on again; /resume <n> is the coach resuming an athlete."""
-    if context.args:
+    if context.args or await coach_handlers.coach_only(store_of(context), update.effective_user.id):
         await coach_handlers.coach_resume(update, context)
         return
     store, chat, base = await base_of(update, context)

@@ -72,6 +72,10 @@ async def send_chart(store: Store, bot: Bot, chat_id: int, runner_id: int, weeks
 async def chart_payload(store: Store, payload: dict) -> dict:
     """Outbox hook: a payload asking for {"chart": {"runner_id", "weeks"}} gets the PNG,
     rendered at send time off the event loop (weekly summaries)."""
+    if payload.get("squad_chart"):  # the coach's weekly digest
+        from dialogs import digest
+
+        return await digest.chart_payload(store, payload)
     chart = payload.get("chart")
     if not chart:
         return payload
@@ -116,6 +120,10 @@ async def export_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def delete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/delete: explain, then ask to confirm with a button."""
     store, chat, base = await base_of(update, context)
+    from dialogs import coach_handlers  # a coach chooses what to delete
+
+    if await coach_handlers.delete_prompt(update, context):
+        return
     if await store.run(get_runner, base.user_id) is None:
         await chat.send("I have no data about you.")
         return
@@ -153,6 +161,11 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     store, chat, base = await base_of(update, context)
     data = query.data or ""
+    if data.startswith("del:ask"):  # a coach who is a runner too chose their runner data
+        await answer_query(query)
+        confirm = f"del:confirm:{int(base.now.timestamp())}"
+        await chat.send(DELETE_EXPLAINED, [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])
+        return
     if data.startswith("del:confirm") and not _confirm_is_fresh(data, base.now):
         await answer_query(query, DELETE_EXPIRED)
         return

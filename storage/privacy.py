@@ -18,6 +18,8 @@ RUNNER_COLUMNS: dict[str, tuple[str, ...]] = {
     "reminder_log": ("runner_id",),
     "outbox": ("runner_id",),
     "coach_links": ("runner_id",),
+    "coach_actions": ("runner_id",),
+    "clearance_reports": ("runner_id",),
     "form_drafts": ("user_id",),
     "audit_log": ("runner_id", "actor_id"),
     "runners": ("user_id",),  # last: the others refer to it
