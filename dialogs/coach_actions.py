@@ -121,7 +121,7 @@ def prompt(db, coach_id: int, found: Found, verb: str, now: dt.datetime) -> tupl
         else:
             text = f"Lift the hold on {label}? {who} can step up again from the next check-in."
         return text, [[(f"▶️ Resume {who}'s plan", f"k:resume:{rid}:{stamp}")], [cancel]]
-    stage = state.latest.stage if state.latest else "the start"
+    stage = _stage(runner, state)
     if state.stopped:
         text = f"Keep {label} stopped until you resume the plan?"
     else:
@@ -223,8 +223,14 @@ def coach_done(runner: RunnerRow, verb: str, state: PlanState) -> str:
         return f"▶️ The hold on {label} is lifted. {who} has been told."
     if state.stopped:
         return f"⏸ {label} stays stopped until you resume the plan. {who} has been told."
-    stage = state.latest.stage if state.latest else "the current stage"
+    stage = _stage(runner, state)
     return f"⏸ {label} is on hold at {stage}: sessions go on, no step up until you resume. {who} has been told."
+
+
+def _stage(runner: RunnerRow, state: PlanState) -> str:
+    if state.latest is not None:
+        return state.latest.stage
+    return runner.profile.start_stage if runner.profile else "the start"
 
 
 # --- undo --------------------------------------------------------------------------------

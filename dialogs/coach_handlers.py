@@ -46,24 +46,25 @@ async def coach_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await link(update, context, args[0])
 
 
-async def _sign_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _sign_up(update: Update, context: ContextTypes.DEFAULT_TYPE, replace: int | None = None) -> None:
+    """Sign up and show the invite (on the question's message `replace`, if given)."""
     store, chat, base = await base_of(update, context)
     user = update.effective_user
     new = await store.run(get_coach, user.id) is None
     code, tz = await store.run(coach.sign_up, user.id, chat.chat_id, user.first_name or "")
-    text = coach.invite_text(context.bot.username, code, tz)
-    await chat.send(text + ("\n\n" + coach.COACH_MENU if new else ""))
+    text = coach.invite_text(context.bot.username, code, tz) + ("\n\n" + coach.COACH_MENU if new else "")
+    if replace is None or not await chat.replace(replace, text):
+        await chat.send(text)
 
 
 async def role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The answer to "do you also want to set up as a coach?"."""
+    """The answer to "do you also want to set up as a coach?" (or a coach's "runner too")."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
     await answer_query(query)
-    if query.message is not None and query.data != "role:runner":
-        await chat.edit(query.message.message_id, BECOME_COACH)  # drops the buttons
+    asked = query.message.message_id if query.message is not None else None
     if query.data == "role:coach":
-        await _sign_up(update, context)
+        await _sign_up(update, context, asked)
     elif query.data == "role:runner":
         from dialogs import onboarding, runner  # the runner's own forms
 
@@ -72,7 +73,9 @@ async def role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if not await runner.reask(store, chat, base, "Let's continue where we left off."):
             await runner.start(store, chat, onboarding.FORM, base)
     else:
-        await chat.send("OK — nothing changed. /coach asks again whenever you like.")
+        text = "OK — nothing changed. /coach asks again whenever you like."
+        if asked is None or not await chat.replace(asked, text):
+            await chat.send(text)
 
 
 async def link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> bool:
@@ -269,9 +272,9 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await answer_query(query)
     told = await store.run(coach.delete_coach_account, base.user_id)
-    if query.message is not None:
-        await chat.edit(query.message.message_id, COACH_DELETE)  # drops the buttons
     await chat.send(f"Done: your coach account is deleted and {told} athlete{'s' if told != 1 else ''} told. "
                     "/coach sets you up again any time.")
+    if query.message is not None:
+        await chat.edit(query.message.message_id, COACH_DELETE)  # drops the buttons
     if chat.wake:
         chat.wake()
