@@ -64,12 +64,26 @@ def athlete_lines(db, coach_id: int, ref: int, runner, start: dt.date, end: dt.d
     last = week[-1][1] if week else first
     began = first.stage if before else (week[0][1].stage_before)
     ended = f"stopped at {last.stage}" if last.action == "stop" else last.stage
-    lines.append(f"• Stage: {began} → {ended} ({words.stage_words(last.stage)})")
+    lines.append(f"• Stage: {began} → {ended} ({words.stage_words(last.stage)}){stops_note([d for _, d in week], before)}")
     lines.append("• Alerts: " + alerts_line(db, coach_id, runner.user_id, start, end, tz))
     lines.append("• Bone pain: " + pain_line([c for c, _ in week]))
     flags = flag_line(runner, [c for c, _ in week], last)
     lines.append("• Sleep and food: " + (flags or "no flags"))
     return lines
+
+
+def stops_note(week, before) -> str:
+    """"; stopped Wed 4 Mar at W3, back on the plan Fri 6 Mar" for the week's stops."""
+    notes = []
+    previous = before[-1] if before else None
+    for d in week:
+        was_stopped = previous is not None and previous.action == "stop"
+        if d.action == "stop" and not was_stopped:
+            notes.append(f"stopped {d.date:%a} {words.day(d.date)} at {d.stage}")
+        elif was_stopped and d.action != "stop":
+            notes.append(f"back on the plan {d.date:%a} {words.day(d.date)}")
+        previous = d
+    return "; " + ", ".join(notes) if notes else ""
 
 
 def alerts_line(db, coach_id: int, runner_id: int, start: dt.date, end: dt.date, tz: str) -> str:

@@ -24,8 +24,9 @@ def squad_png(athletes: Sequence[tuple[str, Sequence[Day]]], end: dt.date) -> by
     start = end - dt.timedelta(weeks=WEEKS) + dt.timedelta(days=1)
     height = 0.9 + PANEL_IN * max(1, len(shown))
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained", facecolor="white")
-    fig.suptitle(f"Squad · {short_date(start)} – {short_date(end)}: bone pain (line, 0–10) "
-                 "and running minutes (bars)", fontsize=11, x=0.01, ha="left")  # fmt: skip
+    fig.suptitle(f"Squad · {short_date(start)} – {short_date(end)}\nBone pain (purple line, 0–10, left) · "
+                 "running minutes (blue bars, right) · red: stop · orange: scale-back",
+                 fontsize=10, x=0.01, ha="left")  # fmt: skip
     axes = fig.subplots(max(1, len(shown)), 1, sharex=True, squeeze=False)[:, 0]
     if not shown:
         axes[0].text(0.5, 0.5, "No athletes linked", ha="center", va="center", transform=axes[0].transAxes)

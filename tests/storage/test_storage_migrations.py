@@ -11,7 +11,7 @@ from storage.privacy import RUNNER_COLUMNS
 LATEST = len(MIGRATIONS)
 TABLES = {
     "runners", "coaches", "coach_links", "checkins", "decisions", "events", "form_drafts",
-    "outbox", "reminder_log", "alerts", "audit_log",
+    "outbox", "reminder_log", "alerts", "audit_log", "coach_actions", "clearance_reports",
 }  # fmt: skip
 
 
