@@ -11,7 +11,15 @@ from dialogs import coach_words as words
 from dialogs.alerts import SEP
 from dialogs.squad import Keyboard
 from dialogs.zones import zone
-from storage import enqueue, get_alert, get_coach, get_runner, is_linked, log_action, mark_alert_seen
+from storage import (
+    enqueue,
+    get_alert,
+    get_coach,
+    get_runner,
+    is_linked,
+    log_action,
+    mark_alert_seen,
+)
 from storage.coach_actions import action_by_key, alert_actions, claim_action
 
 GONE = "That button no longer works."
@@ -74,10 +82,12 @@ def _seen(db, coach_id: int, alert, runner, now: dt.datetime) -> str:
                            detail={"alert_id": alert.id})  # fmt: skip
                 coach = get_coach(db, coach_id)
                 name = f"Your coach {coach.first_name}" if coach and coach.first_name else "Your coach"
-                enqueue(db, runner.chat_id, "coach_action",
-                        {"text": f"{name} has seen your alert and will be in touch."},
-                        runner_id=runner.user_id, priority=coach_actions.NOTICE_PRIORITY)  # fmt: skip
-                return f"Marked as seen; {words.name(runner)} has been told."
+                if alert.kind == "urgent":  # a review was never announced to the runner
+                    enqueue(db, runner.chat_id, "coach_action",
+                            {"text": f"{name} has seen your alert and will be in touch."},
+                            runner_id=runner.user_id, priority=coach_actions.NOTICE_PRIORITY)  # fmt: skip
+                told = f"; {words.name(runner)} has been told" if alert.kind == "urgent" else ""
+                return f"Marked as seen{told}."
         earlier = action_by_key(db, key)
     first = earlier or (alert_actions(db, alert.id) or [None])[0]
     return f"Already marked as seen{coach_actions.by_whom(db, coach_id, first, now) if first else ''}."

@@ -270,6 +270,9 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not -60 <= base.now.timestamp() - asked <= 600:
         await answer_query(query, "That button has expired — nothing was deleted. Send /delete again.")
         return
+    if not await is_coach(store, base.user_id):  # a repeated press
+        await answer_query(query, "Your coach account is already deleted.")
+        return
     await answer_query(query)
     told = await store.run(coach.delete_coach_account, base.user_id)
     await chat.send(f"Done: your coach account is deleted and {told} athlete{'s' if told != 1 else ''} told. "

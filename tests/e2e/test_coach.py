@@ -1,6 +1,7 @@
 """A runner and a coach in separate chats, through the sandbox: alerts, seen, resume, clear."""
 
 import re
+import sqlite3
 
 from bot.scheduler import run_tick
 from tests.e2e.harness import answer_checkin, onboarding_steps, play, reply, tap
@@ -114,6 +115,10 @@ async def test_review_alert_is_calm_and_not_repeated(sandbox, bot, clock):
     review = await coach.wait_for_message(timeout=15)
     assert review.text.startswith("Worth a conversation: Hu (Heel)")
     assert "Not urgent" in review.text and "🚨" not in review.text
+    # 06:00 is before the coach's daytime (UTC): the review was queued for 08:00
+    with sqlite3.connect(bot.db) as conn:
+        (not_before,) = conn.execute("SELECT not_before FROM outbox WHERE kind = 'review'").fetchone()
+    assert not_before.startswith("2026-03-02T08:00")
     clock.advance(days=1)
     await answer_checkin(hu, await reply(hu, "/checkin"))
     await coach.wait_idle(quiet=0.5)

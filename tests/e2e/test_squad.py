@@ -70,6 +70,14 @@ async def test_a_runner_leaving_shifts_no_number_and_names_are_asked(sandbox, bo
     assert db_count(bot, "SELECT count(*) FROM events WHERE runner_id = 4002 AND type = 'running_cleared'") == 0
     # a name: exact, case-blind, a prefix; an unknown one says so
     assert (await reply(coach, "/hold cat")).text.startswith("Hold Cat (Heel) at")
+    held = await tap(coach, "⏸ Hold Cat")
+    assert held.text.startswith("⏸ Cat (Heel) is on hold at W1")
+    assert "keeping your plan on hold" in (await cat.wait_for_message(timeout=15)).text
+    assert "already on hold by you at 06:00" in (await reply(coach, "/hold 3")).text
+    undone = await coach.press_for_reply("↩️ Undo", held, timeout=15)
+    assert undone.text.startswith("↩️ Undone: Cat (Heel) is no longer on hold")
+    assert "lifted the hold" in (await cat.wait_for_message(timeout=15)).text
+    assert not held.buttons  # the undo is gone with the hold
     assert "No athlete called “Zed”" in (await reply(coach, "/resume Zed")).text
     # a second Bob makes "Bob" ambiguous: the bot asks which
     bob2, _ = await linked_runner(sandbox, coach, _code(coach), 4004, "Bob", **{"Shin — inner edge": "Heel"})
@@ -164,7 +172,7 @@ async def test_every_coach_text_speaks_of_the_athlete_in_the_third_person(sandbo
     for name in ("Ann", "Bob", "Cat"):
         photos = sum(1 for m in coach.messages if m.photo)
         await coach.send(f"/athlete {name}")
-        await coach.chat.changed.wait_until(lambda: sum(1 for m in coach.messages if m.photo) > photos, 15)
+        await coach.chat.changed.wait_until(lambda n=photos: sum(1 for m in coach.messages if m.photo) > n, 15)
     await press("✅ Confirm running clearance for Bob")  # what Bob reported at onboarding
     await press("✅ Clear running for Bob")
     await say("/hold Cat")

@@ -442,8 +442,8 @@ class Coach:
                 target, _ = self.user.find_button(label)
                 query = await self.user.press(label, target)
                 held = await self.user.chat.changed.wait_until(
-                    lambda: any((m.text or "").startswith(done) for m in messages)
-                    or any(a.query_id == query and "already on hold" in (a.text or "") for a in answers),
+                    lambda q=query: any((m.text or "").startswith(done) for m in messages)
+                    or any(a.query_id == q and "already on hold" in (a.text or "") for a in answers),
                     self.patience,
                 )  # fmt: skip
                 if held:
