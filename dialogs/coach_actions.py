@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from dialogs import coach_words as words
 from dialogs.checkin import event_date
-from dialogs.squad import Found, Keyboard, cleared, linked
+from dialogs.squad import Found, Keyboard, cleared, linked, resume_waiting
 from dialogs.zones import zone
 from protocols import Event
 from storage import (
@@ -60,7 +60,7 @@ def plan_state(db, runner: RunnerRow) -> PlanState:
     stopped = latest is not None and latest.action == "stop"
     last = last_event(db, runner.user_id, ("hold", "resume"))
     on_hold = last is not None and last[1].type == "hold"
-    resumed = stopped and last is not None and last[1].type == "resume" and last[1].date > latest.date
+    resumed = resume_waiting(db, runner.user_id, latest)
     walking, running = cleared(runner, latest)
     return PlanState(latest, stopped, resumed, on_hold, walking, running)
 

@@ -125,15 +125,15 @@ def stage_words(stage: str) -> str:
     return f"{stage} · {phase}" + (f", {detail}" if detail else "")
 
 
-def next_words(runner: RunnerRow, decision) -> str:
+def next_words(runner: RunnerRow, decision, held: bool, resumed: bool) -> str:
     """What the athlete needs next, for the coach (never the runner's "you" wording)."""
     s = decision.state
     who = name(runner)
     if s.stopped_at is not None or decision.action == "stop":
-        if s.resume_pending:
+        if resumed or s.resume_pending:
             return f"Resumed: {who}'s plan restarts one stage below at the next fully clear check-in."
         return f"Stopped at {s.stopped_at or decision.stage}: resting until you resume the plan."
-    if s.coach_hold:
+    if held:
         return f"On hold by you at {decision.stage}: no step up until you resume."
     stage = decision.stage
     if stage == "P0" and not s.walking_cleared:

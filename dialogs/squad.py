@@ -17,6 +17,7 @@ from protocols import Day
 from storage import RunnerRow, get_coach, history, latest_decision, unseen_alerts
 from storage.clearances import clearance_reports
 from storage.coaches import athlete_by_ref, athlete_ref, squad
+from storage.events import last_event
 
 NOT_A_COACH = "This is for coaches: send /coach to sign up and get your invite link."
 LEGEND = ("🟢 on track · 🟠 worth a look (hold, scale-back, review, or no check-in for 3 days) "
@@ -93,9 +94,26 @@ def light(db, coach_id: int, runner: RunnerRow, today: dt.date) -> str:
     recent = [d for _, d in history(db, runner.user_id, limit=7) if (today - d.date).days < 7]
     if latest is None or (today - latest.date).days >= 3:
         return "🟠"
-    if latest.state.coach_hold or any(d.action in ("repeat", "regress") or d.escalation == "review" for d in recent):
+    if on_hold(db, runner.user_id) or any(d.action in ("repeat", "regress") or d.escalation == "review" for d in recent):
         return "🟠"
     return "🟢"
+
+
+def resume_waiting(db, runner_id: int, latest) -> bool:
+    """Stopped, and a resume dated after the stop waits for the next fully clear check-in."""
+    last = last_event(db, runner_id, ("hold", "resume"))
+    return (latest is not None and latest.action == "stop" and last is not None
+            and last[1].type == "resume" and last[1].date > latest.date)  # fmt: skip
+
+
+def on_hold(db, runner_id: int) -> bool:
+    """A coach's hold is in force (the engine applies it from its date, H9)."""
+    last = last_event(db, runner_id, ("hold", "resume"))
+    return last is not None and last[1].type == "hold"
+
+
+def stop_words(db, runner_id: int, latest) -> str:
+    return "stopped · resumed, restarts at the next clear check-in" if resume_waiting(db, runner_id, latest) else "stopped"
 
 
 def coach_today(db, coach_id: int, now: dt.datetime) -> dt.date:
@@ -118,10 +136,10 @@ def athletes_view(db, coach_id: int, now: dt.datetime) -> tuple[str, Keyboard | 
         if latest is None:
             where = "no check-in yet"
         else:
-            stopped = " (stopped)" if latest.action == "stop" else ""
+            stopped = f" ({stop_words(db, runner.user_id, latest)})" if latest.action == "stop" else ""
             where = f"{words.stage_words(latest.stage)}{stopped}; last check-in {words.day(latest.date)}"
         lines.append(f"#{ref} {colour} {words.label(runner)} — {where}")
-        short = f"{latest.stage}{' stopped' if latest.action == 'stop' else ''} · {words.day(latest.date)}" if latest else "no check-in"
+        short = f"{latest.stage}{' stopped' if latest.action == 'stop' else ''} · {words.day(latest.date)}" if latest else "no check-in"  # noqa: E501
         keyboard.append([(f"{colour} {words.name(runner)} · {words.site(runner)} · {short}", f"p:card:{runner.user_id}")])
     lines += ["", LEGEND, "Tap an athlete for their card. Commands take a name or number, "
               f"e.g. /clear {words.name(athletes[0][1])} or /hold {athletes[0][0]}."]  # fmt: skip
@@ -143,9 +161,10 @@ def card(db, coach_id: int, runner: RunnerRow, ref: int, now: dt.datetime) -> tu
     if latest is None:
         lines.append(f"{who} has not checked in yet.")
     else:
-        status = " — stopped" if latest.action == "stop" else (" — on hold" if latest.state.coach_hold else "")
+        held = on_hold(db, runner.user_id)
+        status = f" — {stop_words(db, runner.user_id, latest)}" if latest.action == "stop" else (" — on hold" if held else "")
         lines.append(f"Stage: {words.stage_words(latest.stage)}{status}. Last check-in {words.day(latest.date)}.")
-        lines.append(f"Next: {words.next_words(runner, latest)}")
+        lines.append(f"Next: {words.next_words(runner, latest, held, resume_waiting(db, runner.user_id, latest))}")
     walking, running = cleared(runner, latest)
     lines.append(f"Walking cleared: {'yes' if walking else 'no'} · running cleared: {'yes' if running else 'no'}.")
     keyboard: Keyboard = []
@@ -160,7 +179,7 @@ def card(db, coach_id: int, runner: RunnerRow, ref: int, now: dt.datetime) -> tu
     if alerts:
         lines.append("Open alerts: " + "; ".join(
             f"{a.kind} {words.day(a.created_at.astimezone(tz).date())} ({', '.join(a.rules)})" for a in alerts))  # fmt: skip
-    keyboard += action_buttons(runner, latest, walking, running)
+    keyboard += action_buttons(runner, latest, walking, running, on_hold(db, runner.user_id))
     text = html.escape("\n".join(lines))
     if days:
         table = history_view.history_table([Day(c, d) for c, d in days])
@@ -175,14 +194,14 @@ def cleared(runner: RunnerRow, latest) -> tuple[bool, bool]:
     return walking, running
 
 
-def action_buttons(runner: RunnerRow, latest, walking: bool, running: bool) -> Keyboard:
+def action_buttons(runner: RunnerRow, latest, walking: bool, running: bool, held: bool) -> Keyboard:
     rid = runner.user_id
     row: list[tuple[str, str]] = []
     if not (walking and running):
         row.append(("Clear…", f"p:clear:{rid}"))
     stopped = latest is not None and latest.action == "stop"
-    if stopped or (latest is not None and latest.state.coach_hold):
+    if stopped or held:
         row.append(("Resume plan", f"p:resume:{rid}"))
-    if not (latest is not None and latest.state.coach_hold):
+    if not held:
         row.append(("Hold", f"p:hold:{rid}"))
     return [row] if row else []
