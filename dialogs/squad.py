@@ -100,10 +100,14 @@ def light(db, coach_id: int, runner: RunnerRow, today: dt.date) -> str:
 
 
 def resume_waiting(db, runner_id: int, latest) -> bool:
-    """Stopped, and a resume dated after the stop waits for the next fully clear check-in."""
+    """Stopped, and a resume waits for the next fully clear check-in: one dated after the
+    last decision, or one the engine holds pending (a later check-in was not clear yet)."""
+    if latest is None or latest.action != "stop":
+        return False
+    if latest.state.resume_pending:
+        return True
     last = last_event(db, runner_id, ("hold", "resume"))
-    return (latest is not None and latest.action == "stop" and last is not None
-            and last[1].type == "resume" and last[1].date > latest.date)  # fmt: skip
+    return last is not None and last[1].type == "resume" and last[1].date > latest.date
 
 
 def on_hold(db, runner_id: int) -> bool:
