@@ -111,7 +111,11 @@ def render(db, coach_id: int, alert_id: int, shown: str, now: dt.datetime) -> tu
     card = [("Athlete card", f"p:card:{alert.runner_id}")]
     if alert.kind == "review":
         return text, ([card] if first else [[("Seen", f"a:seen:{alert_id}"), *card]])
-    if "resume" in kinds:
+    runner = get_runner(db, alert.runner_id)
+    state = coach_actions.plan_state(db, runner) if runner is not None else None
+    if "resume" in kinds or state is None or not state.stopped or state.resumed:
+        if "resume" not in kinds and state is not None and (state.resumed or not state.stopped):
+            text += (SEP if not parts else " · ") + ("plan resumed" if state.resumed else "plan going on again")
         return text, [card]
     keyboard: Keyboard = []
     if first is None:

@@ -145,10 +145,22 @@ async def test_keep_on_hold_keeps_a_stopped_athlete_stopped(sandbox, bot, clock)
     card = await tap(coach, "Athlete card")
     assert "Stage: W1 · Walk, brisk walk, 10 min — stopped" in card.text
     assert "Next: Stopped at W1: resting until you resume the plan." in card.text
+    assert (await coach.wait_for_message(timeout=15)).photo_bytes  # the card's chart
     # the next morning is still a stop for Ann
     clock.advance(days=1)
+    ann.unread()
     decision, _ = await answer_checkin(ann, await reply(ann, "/checkin"))
     assert decision.text.startswith("🛑")
+    # resumed from a command: the alert's Resume then says so, and the alert shows it
+    await reply(coach, "/resume Ann")
+    assert "Ann (Shin — inner edge)'s plan is resumed" in (await tap(coach, "▶️ Resume Ann's plan")).text
+    await coach.press("Resume plan", alert)
+    await coach.wait_for_answer()
+    await coach.wait_idle(quiet=0.4)
+    await coach.press("▶️ Yes, resume Ann's plan", alert)
+    assert "already resumed by you" in (await coach.wait_for_answer()).text
+    await coach.wait_idle(quiet=0.4)
+    assert alert.text.endswith("· plan resumed") and alert.buttons == [["Athlete card"]]
     assert second_person_about_athlete(coach.transcript()) == []
 
 
