@@ -243,6 +243,7 @@ async def test_a_coach_delete_removes_coach_data_and_tells_the_runners(sandbox, 
     bob, q_bob = await linked_runner(sandbox, coach, code, 4402, "Bob")
     await answer_checkin(ann, q_ann, night_pain="Yes")  # an alert to the coach
     await answer_checkin(bob, q_bob)
+    await _first(coach, "🚨")
     await coach.wait_idle(quiet=0.3)
     coach.unread()
     asked = await reply(coach, "/delete")
