@@ -1,4 +1,4 @@
-"""The `stridecoach` console script: run, try, simulate, db."""
+"""The `stridecoach` console script: run, try, simulate, rules, db."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="replay a scenario through the progression engine")
     sim.add_argument("scenario", help="path of a scenario JSON file")
     sim.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    rules = sub.add_parser("rules", help="print every rule ID with its plain-language text and sources")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text")
     return parser
 
 
@@ -187,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot import simulate_cli
 
         return simulate_cli.main(args.scenario, args.format)
+    if args.command == "rules":
+        from bot import rules_cli
+
+        return rules_cli.main(args.format)
     if args.command == "run":
         return _run(args)
     if args.command == "try":

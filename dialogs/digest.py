@@ -13,7 +13,6 @@ from dialogs import coach_words as words
 from dialogs.squad import LEGEND, light
 from dialogs.squad_chart import squad_png
 from dialogs.zones import zone
-from protocols import Day
 from protocols.nutrition import PROTEIN_FLOOR_G_PER_KG, calcium_floor_mg
 from storage import enqueue, history, list_coaches
 from storage.alerts import alerts_between
@@ -54,8 +53,8 @@ def athlete_lines(db, coach_id: int, ref: int, runner, start: dt.date, end: dt.d
     who = words.name(runner)
     lines = [f"#{ref} {light(db, coach_id, runner, today)} {words.label(runner)}"]
     days = history(db, runner.user_id, limit=60)
-    week = [(c, d) for c, d in days if start <= c.date <= end]
-    before = [d for c, d in days if c.date < start]
+    week = [(day.checkin, day.decision) for day in days if start <= day.date <= end]
+    before = [day.decision for day in days if day.date < start]
     lines.append(f"• Check-ins: {len(week)} of 7")
     if not week and not before:
         lines.append(f"• {who} has not checked in yet.")
@@ -165,5 +164,5 @@ async def chart_payload(store, payload: dict) -> dict:
 
 
 def squad_days(db, coach_id: int) -> list:
-    return [(f"#{ref} {words.label(runner)}", [Day(c, d) for c, d in history(db, runner.user_id, limit=35)])
+    return [(f"#{ref} {words.label(runner)}", history(db, runner.user_id, limit=35))
             for ref, runner in squad(db, coach_id)]  # fmt: skip

@@ -41,7 +41,7 @@ DELETE_EXPLAINED = (
 
 
 def _days(db, runner_id: int, limit: int | None = None) -> list[Day]:
-    return [Day(c, d) for c, d in history(db, runner_id, limit=limit)]
+    return history(db, runner_id, limit=limit)
 
 
 def _plan(db, runner_id: int, today) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from dialogs import coach_words as words
 from dialogs import history as history_view
 from dialogs.zones import zone
-from protocols import Day
 from storage import RunnerRow, get_coach, history, latest_decision, unseen_alerts
 from storage.clearances import clearance_reports
 from storage.coaches import athlete_by_ref, athlete_ref, squad
@@ -91,7 +90,7 @@ def light(db, coach_id: int, runner: RunnerRow, today: dt.date) -> str:
     open_urgent = any(a.kind == "urgent" and a.runner_id == runner.user_id for a in unseen_alerts(db, coach_id))
     if open_urgent or (latest is not None and latest.action == "stop"):
         return "🔴"
-    recent = [d for _, d in history(db, runner.user_id, limit=7) if (today - d.date).days < 7]
+    recent = [day.decision for day in history(db, runner.user_id, limit=7) if (today - day.date).days < 7]
     if latest is None or (today - latest.date).days >= 3:
         return "🟠"
     if on_hold(db, runner.user_id) or any(d.action in ("repeat", "regress") or d.escalation == "review" for d in recent):
@@ -157,7 +156,7 @@ def card(db, coach_id: int, runner: RunnerRow, ref: int, now: dt.datetime) -> tu
     coach = get_coach(db, coach_id)
     tz = zone(coach.tz)
     days = history(db, runner.user_id, limit=14)
-    latest = days[-1][1] if days else None
+    latest = days[-1].decision if days else None
     who = words.name(runner)
     lines = [f"#{ref} {light(db, coach_id, runner, today)} {words.label(runner)}"]
     if words.high_risk(runner):
@@ -186,7 +185,7 @@ def card(db, coach_id: int, runner: RunnerRow, ref: int, now: dt.datetime) -> tu
     keyboard += action_buttons(runner, latest, walking, running, on_hold(db, runner.user_id))
     text = html.escape("\n".join(lines))
     if days:
-        table = history_view.history_table([Day(c, d) for c, d in days])
+        table = history_view.history_table(days)
         text += "\n\n" + (table if table.startswith("<pre>") else html.escape(table))
     return text, keyboard
 

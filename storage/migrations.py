@@ -175,7 +175,18 @@ def _v2_snooze(db: Database) -> None:
     db.execute("CREATE INDEX runners_reminders ON runners(active, paused)")
 
 
-def _v3_squad(db: Database) -> None:
+def _v3_protocol_version_labels(db: Database) -> None:
+    """Protocol version 2 (PROTOCOL.md §8): decisions made under version 1 keep their content;
+    their label, stored as "2026.11-1" before version 2 existed, becomes "1" in the column and
+    in the stored decision, so every decision names the book's version it was made under."""
+    db.execute(
+        "UPDATE decisions SET protocol_version = '1', "
+        "decision = json_set(decision, '$.protocol_version', '1') "
+        "WHERE protocol_version = '2026.11-1'"
+    )
+
+
+def _v4_squad(db: Database) -> None:
     """Coaches (issue 17): a stable reference per athlete, coach actions that happen once,
     and the clearances a runner reports for the coach to confirm."""
     # `ref`: the athlete's number for this coach, never reused while the coach exists, so a
@@ -222,7 +233,7 @@ def _v3_squad(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_squad]
+MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_squad]
 
 
 def schema_version(db: Database) -> int:

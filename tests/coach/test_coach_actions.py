@@ -1,6 +1,7 @@
 """Coach actions against a database (issue 17): done once, refused when already in force,
 undone only while safe."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -35,7 +36,7 @@ def db(tmp_path):
 
 def stop(db, day=D0, **state):
     decision = make_decision(day, action="stop", stage="W2")
-    decision = decision.model_copy(update={"state": decision.state.model_copy(update={"stopped_at": "W2", **state})})
+    decision = decision.model_copy(update={"state": dataclasses.replace(decision.state, stopped_at="W2", **state)})
     save_checkin_and_decision(db, 1, make_checkin(day, night_pain=True), decision)
 
 
