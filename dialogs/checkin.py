@@ -1,4 +1,4 @@
-"""The daily check-in (/checkin): PROTOCOL.md §3 asked as buttons, then the engine's answer."""
+"""The daily check-in (/checkin): docs/PROTOCOL.md §3 as buttons, then the engine's answer."""
 
 import datetime as dt
 
@@ -197,7 +197,7 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime) -> tup
     alerts, with the draft cleared, in one transaction.
 
     Returns the decision, whether the runner may resume a stop themself (a low-risk site
-    with no coach linked, DESIGN.md commands), and how many coaches were told.
+    with no coach linked, docs/DESIGN.md commands), and how many coaches were told.
     """
     runner = get_runner(db, user_id)
     days = [day for day in history(db, user_id, limit=HISTORY_DAYS) if day.date < checkin.date]

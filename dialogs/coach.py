@@ -123,7 +123,9 @@ def unlink(db, runner_id: int, coach_id: int) -> bool:
         log_action(db, "coach_unlinked", actor_id=runner_id, runner_id=runner_id,
                    detail={"coach_id": coach_id})  # fmt: skip
         name = words.name(runner) if runner else "A runner"
-        enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."}, priority=NOTICE_PRIORITY)
+        enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."},
+                runner_id=runner_id if runner else None, about=(runner_id,),
+                priority=NOTICE_PRIORITY)  # fmt: skip
     return True
 
 

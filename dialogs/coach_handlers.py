@@ -247,9 +247,9 @@ async def delete_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     rows = [[("Delete my coach account", f"cdel:coach:{stamp}")]]
     text = COACH_DELETE
     if is_runner:
-        text += ("\n\nYou are a runner here too: your own runner data stays unless you "
-                 "delete it as well.")  # fmt: skip
-        rows.append([("Delete my runner data instead", f"del:ask:{stamp}")])
+        text += ("\n\nYou are a runner here too: your own plan and check-ins stay, unless you "
+                 "choose to delete everything.")  # fmt: skip
+        rows.append([("Delete everything, my runner data too", f"del:ask:{stamp}")])
     rows.append([("Keep everything", "cdel:cancel")])
     await chat.send(text, rows)
     return True

@@ -148,8 +148,9 @@ def tick(db, now: dt.datetime) -> int:
         text = digest_text(db, coach.user_id, local.date(), coach.tz)
         if text is None:
             continue
+        about = [runner.user_id for _, runner in squad(db, coach.user_id)]  # it names them
         payload = {"text": text, "squad_chart": {"coach_id": coach.user_id, "end": week_of(local.date())[1].isoformat()}}
-        if enqueue(db, coach.chat_id, "digest", payload, key) is not None:
+        if enqueue(db, coach.chat_id, "digest", payload, key, about=about) is not None:
             queued += 1
     return queued
 

@@ -1,4 +1,4 @@
-"""decide(): one check-in in, one decision out — PROTOCOL.md §4 in priority order, §7 timing.
+"""decide(): one check-in in, one decision out — docs/PROTOCOL.md §4 in priority order, §7 timing.
 
 Pure: the same profile, history, check-in and events always give the same decision. The
 state carried between days lives in `Decision.state` (an `EngineState`, copied each day and
@@ -38,7 +38,7 @@ def initial_state(profile: Profile, day: dt.date) -> EngineState:
     """The state before the first check-in.
 
     A start stage past P0 without `walking_cleared` starts at P0 (conservative reading: the
-    clinician sets weight-bearing, PROTOCOL.md preamble); a start stage past W6 without
+    clinician sets weight-bearing, docs/PROTOCOL.md preamble); a start stage past W6 without
     `running_cleared` starts at W6 and holds (H7, §7 Timing).
     """
     stage = profile.start_stage

@@ -1,11 +1,11 @@
-"""The stage ladder of PROTOCOL.md §2 as data: session content, frequency and clean counts."""
+"""The stage ladder of docs/PROTOCOL.md §2 as data: session content, frequency and clean counts."""
 
 from dataclasses import dataclass
 from functools import cache
 
 from protocols.codes import STAGES, Phase
 
-# The version of PROTOCOL.md the engine encodes; stored beside every decision. "1" was
+# The version of docs/PROTOCOL.md the engine encodes; stored beside every decision. "1" was
 # labelled "2026.11-1" before version 2 (storage migration 3 relabels those rows).
 PROTOCOL_VERSION = "2"
 

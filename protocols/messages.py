@@ -1,4 +1,4 @@
-"""Plain-language wording of reasons, headlines and next steps (PROTOCOL.md §6).
+"""Plain-language wording of reasons, headlines and next steps (docs/PROTOCOL.md §6).
 
 The reasons themselves are in the rule table, `protocols.rulebook`."""
 

@@ -98,7 +98,7 @@ class Profile(BaseModel):
 
 
 class Checkin(BaseModel):
-    """One morning's answers (PROTOCOL.md §3); session fields report on yesterday's session."""
+    """One morning's answers (docs/PROTOCOL.md §3); session fields report on yesterday's session."""
 
     model_config = _STRICT
 
@@ -122,7 +122,7 @@ class Checkin(BaseModel):
 
 
 class Event(BaseModel):
-    """A coach or clinician event (DESIGN.md simulator contract)."""
+    """A coach or clinician event (docs/DESIGN.md simulator contract)."""
 
     model_config = _STRICT
 
@@ -211,7 +211,7 @@ class EngineState:
 
 
 class Decision(BaseModel):
-    """The engine's answer for one check-in day (DESIGN.md decision 1)."""
+    """The engine's answer for one check-in day (docs/DESIGN.md decision 1)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -233,7 +233,7 @@ class Decision(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A simulator input file (DESIGN.md, the simulator)."""
+    """A simulator input file (docs/DESIGN.md, the simulator)."""
 
     model_config = ConfigDict(extra="forbid")
 

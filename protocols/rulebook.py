@@ -20,8 +20,8 @@ class Rule:
     id: str
     group: str
     text: str  # the rule, in the third person (for clinicians, coaches, the rule book)
-    reason: str  # what the runner reads when it fires (PROTOCOL.md §6)
-    sources: tuple[str, ...]  # [S…]/[A…] of PROTOCOL.md; "product" = a product decision
+    reason: str  # what the runner reads when it fires (docs/PROTOCOL.md §6)
+    sources: tuple[str, ...]  # [S…]/[A…] of docs/PROTOCOL.md; "product" = a product decision
 
 
 def _rules(group: str, *rows: tuple[str, str, str, tuple[str, ...]]) -> list[Rule]:

@@ -1,4 +1,4 @@
-"""Every rule of PROTOCOL.md §4–§5, one function per rule ID, with its source.
+"""Every rule of docs/PROTOCOL.md §4–§5, one function per rule ID, with its source.
 
 Each function answers "does this rule hold today?" from a `Context`; the engine
 (`protocols.engine`) decides which groups apply and what action follows.

@@ -1,4 +1,4 @@
-"""The weekly logic of `B` and `G` (PROTOCOL.md §2 Build, §7 "C to B" and "Graduation").
+"""The weekly logic of `B` and `G` (docs/PROTOCOL.md §2 Build, §7 "C to B" and "Graduation").
 
 Functions work on the engine's working `EngineState` (`s`), which the engine owns.
 """

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from storage.db import utc_iso
+from storage.privacy import COACH_MENTIONS  # one list of where a coach's id appears
 from storage.runners import RunnerRow, check_tz, runner_from_row
 
 
@@ -160,21 +161,30 @@ COACH_KINDS = ("alert", "review", "digest", "link", "runner_left", "coach_notice
 
 
 def delete_coach(db: Database, coach_id: int) -> int:
-    """Remove the coach: invite code, links, alerts to them, their pending coach messages
-    and their action log. Runners' own rows stay. The number of rows deleted."""
+    """Remove the coach: invite code, links, their action log and their pending coach
+    messages (every row to their chat unless they are a runner too, whose own reminders
+    stay). Their id is cleared from their athletes' alerts and events, which stay the
+    runners' history. The number of rows deleted."""
     coach = get_coach(db, coach_id)
     if coach is None:
         return 0
-    marks = ", ".join("?" for _ in COACH_KINDS)
     deleted = 0
+    params = {"id": coach_id}
     with db.atomic():
-        deleted += db.execute(
-            f"DELETE FROM outbox WHERE chat_id = ? AND status = 'pending' AND kind IN ({marks})",
-            [coach.chat_id, *COACH_KINDS],
-        ).rowcount
-        for sql in ("DELETE FROM coach_actions WHERE coach_id = ?",
-                    "DELETE FROM alerts WHERE coach_id = ?",
-                    "DELETE FROM coach_links WHERE coach_id = ?",
-                    "DELETE FROM coaches WHERE user_id = ?"):  # fmt: skip
-            deleted += db.execute(sql, [coach_id]).rowcount
+        is_runner = db.execute("SELECT 1 FROM runners WHERE user_id = ?", [coach_id]).fetchone()
+        marks = ", ".join("?" for _ in COACH_KINDS)
+        if is_runner:
+            deleted += db.execute(
+                f"DELETE FROM outbox WHERE chat_id = ? AND status IN ('pending', 'sending') "
+                f"AND kind IN ({marks})",
+                [coach.chat_id, *COACH_KINDS],
+            ).rowcount
+        else:
+            deleted += db.execute("DELETE FROM outbox WHERE chat_id = ?", [coach.chat_id]).rowcount
+        for table, column in COACH_MENTIONS:
+            db.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} = :id AND runner_id != :id", params)
+        for sql in ("DELETE FROM coach_actions WHERE coach_id = :id",
+                    "DELETE FROM coach_links WHERE coach_id = :id",
+                    "DELETE FROM coaches WHERE user_id = :id"):  # fmt: skip
+            deleted += db.execute(sql, params).rowcount
     return deleted

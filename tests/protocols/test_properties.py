@@ -1,4 +1,4 @@
-"""Property tests of the progression engine (PROTOCOL.md §2, §4, §7) with hypothesis.
+"""Property tests of the progression engine (docs/PROTOCOL.md §2, §4, §7) with hypothesis.
 
 Random but valid scenarios: a profile, 1–120 days of check-ins (mostly green, with red and
 amber signals at a tunable rate, and missed days), random coach events. A second strategy,
@@ -23,6 +23,10 @@ from hypothesis.control import currently_in_test_context
 from protocols import Checkin, Day, Decision, Event, Profile, Scenario, decide, simulate
 from protocols.codes import HIGH_RISK_SITES, RULE_IDS, RUNNING_KINDS, STAGES, WEEKDAYS, Phase, Site
 from protocols.ladder import LADDER, path_for
+
+# hundreds of simulated plans per property: tens of seconds in all (tests/protocols/test_rules.py
+# is the fast check of every rule)
+pytestmark = pytest.mark.slow
 
 DAY = dt.timedelta(days=1)
 FIRST_DATE = dt.date(2024, 1, 1)

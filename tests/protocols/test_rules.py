@@ -1,4 +1,4 @@
-"""Every rule ID of PROTOCOL.md §4–§5 with its §7 semantics: one scenario where the rule
+"""Every rule ID of docs/PROTOCOL.md §4–§5 with its §7 semantics: one scenario where the rule
 fires and one where it narrowly does not, plus priority, stop and resume, the coach hold,
 review cadence, clean-session counts, R1 retries, the P0 exit, the W6 clamp and B's weeks.
 

@@ -1,4 +1,4 @@
-"""Every point of PROTOCOL.md §8 "Changes in protocol version 2", each where it fires and
+"""Every point of docs/PROTOCOL.md §8 "Changes in protocol version 2", each where it fires and
 where it narrowly does not (day 0 is Monday 2026-03-02, see helpers).
 
 The scenarios of issue 13 are here verbatim: a resume before a new red flag, RF6 across a

@@ -106,6 +106,19 @@ def test_a_coach_deletion_leaves_runners_data_and_their_own_messages(db):
     assert db.execute("SELECT count(*) FROM runners").fetchone()[0] == 2
 
 
+def test_a_coach_deletion_keeps_the_athletes_alerts_without_the_coach(db):
+    from storage import add_alert
+
+    squad_of(db, "Ann")
+    add_alert(db, 1, 900, "urgent", ("RF1",), "night pain", at=NOW)
+    add_event(db, 1, Event(date="2026-03-02", type="resume"), 900)
+    enqueue(db, 900, "checkin", {"text": "not a runner: nothing to their chat stays"})
+    delete_coach(db, 900)
+    assert db.execute("SELECT coach_id FROM alerts").fetchall() == [(None,)]
+    assert db.execute("SELECT actor_id FROM events").fetchall() == [(None,)]
+    assert db.execute("SELECT count(*) FROM outbox WHERE chat_id = 900").fetchone()[0] == 0
+
+
 def test_a_runner_deletion_removes_their_coach_actions_and_reports(db):
     squad_of(db, "Ann")
     claim_action(db, "k", 900, 1, "hold", at=NOW)
