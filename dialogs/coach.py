@@ -130,23 +130,31 @@ def unlink(db, runner_id: int, coach_id: int) -> bool:
 
 
 def delete_coach_account(db, coach_id: int) -> int:
-    """A coach's /delete: invite code, links, alerts and pending coach messages go; each
-    linked runner is told (their own data stays). The number of runners told."""
+    """A coach's /delete: invite code, links, their actions and pending coach messages go;
+    each linked runner is told (their own data stays). The number of runners told."""
     coach = get_coach(db, coach_id)
     if coach is None:
         return 0
-    name = coach.first_name or "Your coach"
     with db.atomic():
-        runners = [r for _, r in squad(db, coach_id)]
+        athletes = [r for _, r in squad(db, coach_id)]
         delete_coach(db, coach_id)
-        for runner in runners:
-            enqueue(db, runner.chat_id, "coach_left",
-                    {"text": f"{name} has closed their coach account, so they no longer see your "
-                             "check-ins or get your alerts. Your own plan and data stay as they are; "
-                             "a new coach can link you with their invite code."},
-                    runner_id=runner.user_id, priority=NOTICE_PRIORITY)  # fmt: skip
-        log_action(db, "coach_deleted", detail={"runners_told": len(runners)})  # without their id
-    return len(runners)
+        told = tell_athletes_coach_left(db, coach, athletes)
+        log_action(db, "coach_deleted", detail={"runners_told": told})  # without their id
+    return told
+
+
+def tell_athletes_coach_left(db, coach, athletes) -> int:
+    """Queue the "coach has left" notice to each of the coach's former athletes (queue it
+    after the deletion); how many. The rows name the coach only through `about`, so a sent
+    one is forgotten when nothing else of theirs remains."""
+    name = coach.first_name or "Your coach"
+    for runner in athletes:
+        enqueue(db, runner.chat_id, "coach_left",
+                {"text": f"{name} has closed their coach account, so they no longer see your "
+                         "check-ins or get your alerts. Your own plan and data stay as they are; "
+                         "a new coach can link you with their invite code."},
+                runner_id=runner.user_id, about=(coach.user_id,), priority=NOTICE_PRIORITY)  # fmt: skip
+    return len(athletes)
 
 
 def coaches_text(db, runner_id: int) -> list[tuple[int, str]]:

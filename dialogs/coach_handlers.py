@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from dialogs import alert_buttons, coach, coach_actions, progress_handlers, squad
 from dialogs.context import answer_query, base_of, now_of, store_of
-from storage import get_coach, upsert_runner
+from storage import get_coach, get_runner, upsert_runner
 
 COACH_COMMANDS = (
     ("coach", "Coaches: sign up and get your invite link"),
@@ -238,20 +238,15 @@ COACH_DELETE = (
 
 
 async def delete_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """/delete from a coach: which data to delete (True if handled here)."""
+    """/delete from a coach who is not a runner: what their coach account's deletion does
+    (True if handled here; a runner too gets the person's /delete, with a coach-only choice)."""
     store, chat, base = await base_of(update, context)
     is_coach, is_runner = await store.run(coach.role, base.user_id)
-    if not is_coach:
+    if not is_coach or is_runner or await store.run(get_runner, base.user_id) is not None:
         return False
     stamp = int(base.now.timestamp())
-    rows = [[("Delete my coach account", f"cdel:coach:{stamp}")]]
-    text = COACH_DELETE
-    if is_runner:
-        text += ("\n\nYou are a runner here too: your own plan and check-ins stay, unless you "
-                 "choose to delete everything.")  # fmt: skip
-        rows.append([("Delete everything, my runner data too", f"del:ask:{stamp}")])
-    rows.append([("Keep everything", "cdel:cancel")])
-    await chat.send(text, rows)
+    await chat.send(COACH_DELETE, [[("Delete my coach account", f"cdel:coach:{stamp}")],
+                                   [("Keep everything", "cdel:cancel")]])  # fmt: skip
     return True
 
 

@@ -16,6 +16,7 @@ from dialogs.plan import plan_text
 from protocols import Day
 from storage import (
     Store,
+    athletes_of,
     coaches_of,
     delete_runner,
     enqueue,
@@ -132,9 +133,11 @@ async def delete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     confirm = f"del:confirm:{int(base.now.timestamp())}"
     text = DELETE_EXPLAINED if runner is not None else DELETE_COACH_ONLY
+    rows = [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]]
     if runner is not None and coach is not None:
         text += " " + DELETE_COACH_TOO
-    await chat.send(text, [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])
+        rows.insert(1, [("Delete only my coach account", f"cdel:coach:{int(base.now.timestamp())}")])
+    await chat.send(text, rows)
 
 
 DELETE_COACH_ONLY = (
@@ -160,7 +163,12 @@ def _delete(db, runner_id: int) -> int | None:
         if runner is None and coach is None:
             return None
         coaches = coaches_of(db, runner_id)
+        athletes = athletes_of(db, runner_id) if coach is not None else []
         deleted = delete_runner(db, runner_id)
+        if coach is not None:  # their athletes learn that their coach has gone
+            from dialogs.coach import tell_athletes_coach_left
+
+            tell_athletes_coach_left(db, coach, athletes)
         name = runner.first_name if runner and runner.first_name else "A runner"
         for other in coaches:  # about them by id only in outbox_about, gone once it is sent
             enqueue(db, other.chat_id, "runner_left", {"text": f"{name} has left stridecoach; their data is deleted."},
@@ -188,12 +196,6 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     store, chat, base = await base_of(update, context)
     data = query.data or ""
-    if data.startswith("del:ask"):  # a coach who is a runner too chose to delete everything
-        await answer_query(query)
-        confirm = f"del:confirm:{int(base.now.timestamp())}"
-        await chat.send(DELETE_EXPLAINED + " " + DELETE_COACH_TOO,
-                        [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])  # fmt: skip
-        return
     if data.startswith("del:confirm") and not _confirm_is_fresh(data, base.now):
         await answer_query(query, DELETE_EXPIRED)
         return
