@@ -101,12 +101,18 @@ def render(db, coach_id: int, alert_id: int, shown: str, now: dt.datetime) -> tu
     base = shown.split(SEP)[0]
     done = alert_actions(db, alert_id)
     kinds = {a.action for a in done}
+    today = now.astimezone(tz).date()
+
+    def at(moment: dt.datetime) -> str:  # "09:14" today, "Fri 20:00" on another day
+        local = moment.astimezone(tz)
+        return f"{local:%H:%M}" if local.date() == today else f"{local:%a %H:%M}"
+
     parts = []
     first = done[0].at if done else alert.seen_at
     if first is not None:
-        parts.append(f"Seen by {coach.first_name or 'you'} {first.astimezone(tz):%H:%M}")
+        parts.append(f"Seen by {coach.first_name or 'you'} {at(first)}")
     words_for = {"resume": "resumed", "hold": "kept stopped"}
-    parts += [f"{words_for[a.action]} {a.at.astimezone(tz):%H:%M}" for a in done if a.action in words_for]
+    parts += [f"{words_for[a.action]} {at(a.at)}" for a in done if a.action in words_for]
     text = base + (SEP + " · ".join(parts) if parts else "")
     card = [("Athlete card", f"p:card:{alert.runner_id}")]
     if alert.kind == "review":

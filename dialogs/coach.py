@@ -104,8 +104,7 @@ def link_by_code(db, runner_id: int, chat_id: int, first_name: str, code: str) -
         ref = next(n for n, r in squad(db, coach.user_id) if r.user_id == runner_id)
         name = first_name or "A runner"
         enqueue(db, coach.chat_id, "link",
-                {"text": f"{name} linked to you as athlete #{ref}. /athletes lists your runners.",
-                 "keyboard": [[[f"{name}'s card", f"p:card:{runner_id}"]]]},
+                {"text": f"{name} linked to you as athlete number {ref}. /athletes lists your runners."},
                 runner_id=runner_id, priority=NOTICE_PRIORITY)  # fmt: skip
     return (
         f"You are linked to your coach {coach.first_name or ''}. They will be told at once if a "

@@ -105,8 +105,10 @@ def pain_line(checkins) -> str:
     daily = [(c.date, max(c.pain_rest, c.pain_morning, c.pain_session or 0)) for c in checkins]
     if not daily:
         return "no check-ins"
+    nights = [c.date for c in checkins if c.night_pain]  # pain with no number: never "none"
+    night = ("night pain " + ", ".join(f"{d:%a} {words.day(d)}" for d in nights)) if nights else ""
     if not any(p for _, p in daily):
-        return "none all week"
+        return f"no 0–10 pain reported; {night}" if night else "none all week"
     peak_day, peak = max(daily, key=lambda dp: (dp[1], -dp[0].toordinal()))
     half = len(daily) // 2
     trend = "steady"
@@ -115,7 +117,7 @@ def pain_line(checkins) -> str:
         late = statistics.mean(p for _, p in daily[half:])
         trend = "easing" if late < early - 0.5 else ("rising" if late > early + 0.5 else "steady")
     return (f"peak {peak}/10 on {peak_day:%a} {words.day(peak_day)}, {daily[-1][1]}/10 at the last "
-            f"check-in — {trend}")  # fmt: skip
+            f"check-in — {trend}" + (f"; {night}" if night else ""))  # fmt: skip
 
 
 def flag_line(runner, checkins, last) -> str:

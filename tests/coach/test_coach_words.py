@@ -54,3 +54,14 @@ def test_a_review_waits_for_the_coach_daytime(utc, expected):
     coach = CoachRow(9, 9, "Kay", "Europe/Berlin", "code", "x")
     now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
     assert daytime(coach, now) == dt.datetime.fromisoformat(expected).replace(tzinfo=dt.UTC)
+
+
+def test_the_digest_never_calls_a_week_with_night_pain_painless():
+    from dialogs.digest import pain_line
+    from tests.storage.conftest import make_checkin
+
+    d = dt.date(2026, 3, 13)
+    quiet = [make_checkin(d, pain_morning=0), make_checkin(d + dt.timedelta(days=1), pain_morning=0)]
+    assert pain_line(quiet) == "none all week"
+    woke = [make_checkin(d, pain_morning=0, night_pain=True), quiet[1]]
+    assert pain_line(woke) == "no 0–10 pain reported; night pain Fri 13 Mar"

@@ -24,7 +24,7 @@ async def linked_runner(sandbox, coach, code: str, user_id: int, name: str, **ch
     ready = await play(runner, onboarding_steps(**changes))
     assert "all set" in ready.text
     told = await coach.wait_for_message(timeout=15)
-    assert f"{name} linked to you as athlete #" in told.text
+    assert f"{name} linked to you as athlete number " in told.text
     return runner, await runner.wait_for_message(timeout=15)
 
 
