@@ -2,15 +2,18 @@
 
 `raise_alerts` runs inside the transaction that stores the check-in and its decision, so an
 answer acknowledged to the runner always has its alert rows and outbox messages with it.
+Urgent alerts go at once; a review waits for the coach's daytime (08:00–21:00 in their zone).
+The texts speak of the athlete by name, in the third person (dialogs/coach_words.py).
 """
 
 import datetime as dt
 
-from dialogs.onboarding import SITE_NAMES
+from dialogs import coach_words as words
+from dialogs.zones import zone
 from protocols import Checkin, Decision
-from protocols.codes import Site
 from protocols.messages import REASONS
 from storage import (
+    CoachRow,
     RunnerRow,
     add_alert,
     alerts_to_resend,
@@ -21,71 +24,59 @@ from storage import (
     is_linked,
     mark_alert_resent,
 )
+from storage.clearances import clearance_reports
 
 URGENT_PRIORITY, REVIEW_PRIORITY = 10, 5
 RESEND_AFTER = dt.timedelta(hours=12)
+DAY_STARTS, DAY_ENDS = dt.time(8, 0), dt.time(21, 0)  # [product] a coach's daytime
+SEP = "\n\n▸ "  # what follows is the alert's state, rewritten as the coach acts
 # An urgent alert not delivered within this long is given up on and the runner told to
 # contact their coach and clinician themselves (the outbox's maximum age for urgent rows).
 URGENT_MAX_AGE_S = 30 * 60
 
-# The check-in answers behind each red flag, for the coach (docs/PROTOCOL.md §3).
-EVIDENCE = {
-    "RF1": ("night_pain",), "RF2": ("pain_rest",), "RF3": ("limp",), "RF4": ("tenderness",),
-    "RF5": ("hip_groin_pain",), "RF6": ("pain_rest", "pain_morning", "pain_session"),
-    "RF7": ("pain_session",), "RF8": ("swelling", "pain_rest", "pain_morning", "pain_session"),
-    "RF9": ("pain_morning",),
-}  # fmt: skip
-FIELD_WORDS = {
-    "night_pain": "night pain", "pain_rest": "bone pain at rest", "limp": "limp",
-    "tenderness": "tender at one spot", "hip_groin_pain": "groin/hip pain",
-    "pain_morning": "bone pain on waking", "pain_session": "bone pain in the session",
-    "swelling": "new swelling",
-}  # fmt: skip
-
-
-def evidence(checkin: Checkin, rules: tuple[str, ...]) -> str:
-    fields: list[str] = []
-    for rule in rules:
-        for name in EVIDENCE.get(rule, ()):
-            if name not in fields:
-                fields.append(name)
-    parts = []
-    for name in fields:
-        value = getattr(checkin, name)
-        if value is None:
-            continue
-        shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value}/10"
-        parts.append(f"{FIELD_WORDS[name]}: {shown}")
-    return ", ".join(parts)
-
 
 def runner_label(runner: RunnerRow) -> str:
-    site = SITE_NAMES[Site(runner.profile.site)] if runner.profile else "site not set"
-    return f"{runner.first_name or 'Runner'} ({site})"
+    return words.label(runner)
 
 
-def urgent_text(runner: RunnerRow, checkin: Checkin, decision: Decision, resent: bool = False) -> str:
+def urgent_text(runner: RunnerRow, checkin: Checkin, decision: Decision) -> str:
     reds = tuple(r for r in decision.rules if r.startswith("RF"))
+    who = words.name(runner)
     lines = [
-        ("🚨 Still unseen — urgent: " if resent else "🚨 Urgent: ") + runner_label(runner),
-        f"Stage {decision.stage}, check-in {decision.date.isoformat()}.",
-        *(f"• {REASONS[r]}" for r in reds),
-        f"Answers: {evidence(checkin, reds)}.",
-        "They were told to stop running and see their clinician.",
+        "🚨 Urgent: " + words.label(runner),
+        f"Stage {decision.stage}, check-in {words.day(decision.date)}.",
+        *(f"• {words.rule(runner, r)}" for r in reds),
+        f"{who}'s answers: {words.evidence(checkin, reds)}.",
+        f"{who} was told to stop running and see {words.pronouns(runner)[1]} clinician; the plan "
+        "stays stopped until you resume it.",
     ]
     return "\n".join(lines)
 
 
-def urgent_keyboard(alert_id: int) -> list:
-    return [[["Seen", f"a:seen:{alert_id}"]],
+def urgent_keyboard(alert_id: int, runner_id: int | None = None) -> list:
+    rows = [[["Seen", f"a:seen:{alert_id}"]],
             [["Resume plan", f"a:resume:{alert_id}"], ["Keep on hold", f"a:hold:{alert_id}"]]]  # fmt: skip
+    if runner_id is not None:
+        rows.append([["Athlete card", f"p:card:{runner_id}"]])
+    return rows
 
 
 def review_text(runner: RunnerRow, decision: Decision) -> str:
-    lines = [f"Worth a conversation: {runner_label(runner)}", f"Stage {decision.stage}."]
-    lines += [f"• {REASONS[r]}" for r in decision.reviews]
-    lines.append("Not urgent — their plan goes on; a chat about fuelling and recovery may help.")
+    who = words.name(runner)
+    lines = [f"Worth a conversation: {words.label(runner)}", f"Stage {decision.stage}."]
+    lines += [f"• {words.rule(runner, r)}" for r in decision.reviews]
+    lines.append(f"Not urgent — {who}'s plan goes on; a chat about fuelling and recovery may help.")
     return "\n".join(lines)
+
+
+def daytime(coach: CoachRow, now: dt.datetime) -> dt.datetime:
+    """`now` if it is daytime for the coach, else their next 08:00 (as UTC)."""
+    tz = zone(coach.tz)
+    local = now.astimezone(tz)
+    if DAY_STARTS <= local.time() < DAY_ENDS:
+        return now
+    day = local.date() if local.time() < DAY_STARTS else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, DAY_STARTS, tzinfo=tz).astimezone(dt.UTC)
 
 
 def raise_alerts(db, runner: RunnerRow, checkin: Checkin, decision: Decision,
@@ -99,16 +90,53 @@ def raise_alerts(db, runner: RunnerRow, checkin: Checkin, decision: Decision,
             add_alert(db, runner.user_id, None, "urgent", reds, reason, at=now)
         for coach in coaches:
             alert_id = add_alert(db, runner.user_id, coach.user_id, "urgent", reds, reason, at=now)
-            payload = {"text": urgent_text(runner, checkin, decision), "keyboard": urgent_keyboard(alert_id)}
+            payload = {"text": urgent_text(runner, checkin, decision),
+                       "keyboard": urgent_keyboard(alert_id, runner.user_id)}  # fmt: skip
             enqueue(db, coach.chat_id, "alert", payload, f"alert:{alert_id}",
                     runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
     if decision.reviews:
         for coach in coaches:
             alert_id = add_alert(db, runner.user_id, coach.user_id, "review", decision.reviews,
                                  "; ".join(REASONS[r] for r in decision.reviews), at=now)  # fmt: skip
-            enqueue(db, coach.chat_id, "review", {"text": review_text(runner, decision)},
-                    f"review:{alert_id}", runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
+            payload = {"text": review_text(runner, decision),
+                       "keyboard": [[["Seen", f"a:seen:{alert_id}"], ["Athlete card", f"p:card:{runner.user_id}"]]]}
+            enqueue(db, coach.chat_id, "review", payload, f"review:{alert_id}", daytime(coach, now),
+                    runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
+    for coach in coaches:
+        waiting_on_clearance(db, runner, coach, decision, now)
     return len(coaches)
+
+
+def waiting_on_clearance(db, runner: RunnerRow, coach: CoachRow, decision: Decision,
+                         now: dt.datetime) -> None:  # fmt: skip
+    """A high-risk athlete held for a clearance only the coach can give: prompt the coach,
+    at most once a week per clearance, with what the runner reported."""
+    if not words.high_risk(runner) or decision.action == "stop":
+        return
+    s = decision.state
+    if decision.stage == "P0" and not s.walking_cleared:
+        kind = "walking"
+    elif not s.running_cleared and ("H7" in decision.rules or s.clamped_from is not None):
+        kind = "running"
+    else:
+        return
+    who = words.name(runner)
+    reports = {r.kind: r for r in clearance_reports(db, runner.user_id) if r.confirmed_at is None}
+    lines = [f"⏳ {words.label(runner)} is waiting for {kind} clearance, which only you can give at this site."]
+    if kind in reports:
+        _, her = words.pronouns(runner)
+        said = reports[kind].reported_at.astimezone(zone(coach.tz)).date()
+        lines.append(f"{who} says {her} clinician cleared {kind} (reported {words.day(said)}).")
+    else:
+        lines.append(f"{who} has not reported a {kind} clearance from a clinician yet.")
+    lines.append(f"Confirm only what {who}'s clinician has cleared.")
+    week = decision.date.isocalendar()
+    enqueue(db, coach.chat_id, "coach_notice",
+            {"text": "\n".join(lines),
+             "keyboard": [[[f"✅ Confirm {kind} clearance for {who}", f"p:clear_{kind}:{runner.user_id}"]],
+                          [["Athlete card", f"p:card:{runner.user_id}"]]]},
+            f"clearance-wait:{coach.user_id}:{runner.user_id}:{kind}:{week.year}-{week.week}", daytime(coach, now),
+            runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
 
 
 def resend_unseen(db, now: dt.datetime) -> int:
@@ -120,14 +148,15 @@ def resend_unseen(db, now: dt.datetime) -> int:
         if runner is None or coach is None or not is_linked(db, coach.user_id, runner.user_id):
             mark_alert_resent(db, alert.id)
             continue
+        raised = alert.created_at.astimezone(zone(coach.tz))
         text = "\n".join([
-            "🚨 Still unseen — urgent: " + runner_label(runner),
-            f"Raised {alert.created_at:%Y-%m-%d %H:%M} UTC.",
-            *(f"• {REASONS[r]}" for r in alert.rules),
-            "Please press Seen once you have been in touch.",
+            "🚨 Still unseen — urgent: " + words.label(runner),
+            f"Raised {words.day(raised.date())} at {raised:%H:%M}.",
+            *(f"• {words.rule(runner, r)}" for r in alert.rules),
+            f"Please press Seen once you have been in touch with {words.name(runner)}.",
         ])  # fmt: skip
         with db.atomic():
-            enqueue(db, coach.chat_id, "alert", {"text": text, "keyboard": urgent_keyboard(alert.id)},
+            enqueue(db, coach.chat_id, "alert", {"text": text, "keyboard": urgent_keyboard(alert.id, runner.user_id)},
                     f"alert-resend:{alert.id}", runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
             mark_alert_resent(db, alert.id)
         count += 1

@@ -1,35 +1,45 @@
-"""PTB handlers for coaches: /coach, /athletes, /athlete, /clear, /hold, /resume <n>, alerts."""
+"""PTB handlers for coaches: /coach, /athletes, /athlete, /clear, /hold, /resume, and the
+buttons of athlete lists, cards, confirmations, undo and alerts."""
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from dialogs import coach, linking, progress_handlers
+from dialogs import alert_buttons, coach, coach_actions, linking, progress_handlers, squad
 from dialogs.context import answer_query, base_of, now_of, store_of
-from storage import get_coach, upsert_runner
+from storage import get_coach, get_runner, upsert_runner
 
 COACH_COMMANDS = (
     ("coach", "Coaches: sign up and get your invite link"),
-    ("athletes", "Coaches: your linked runners"),
-    ("athlete", "Coaches: one runner in detail, e.g. /athlete 1"),
-    ("clear", "Coaches: clear a runner for running, e.g. /clear 1"),
-    ("hold", "Coaches: hold a runner's progression, e.g. /hold 1"),
+    ("athletes", "Coaches: your athletes"),
+    ("athlete", "Coaches: one athlete's card, e.g. /athlete Ann"),
+    ("clear", "Coaches: clear walking or running, e.g. /clear Ann"),
+    ("hold", "Coaches: hold an athlete's plan, e.g. /hold Ann"),
+)
+KINDS = {"walking": "walking", "walk": "walking", "running": "running", "run": "running"}
+BECOME_COACH = (
+    "You are set up here as a runner. Do you also want to set up as a coach or clinician, "
+    "to look after other runners? Your own plan stays exactly as it is."
 )
 
 
 async def coach_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/coach: sign up; /coach revoke; /coach zone <city>; /coach <code> links a runner."""
+    """/coach: sign up (a runner is asked first); /coach revoke; /coach zone <city>;
+    /coach <code> links a runner to a coach."""
     store, chat, base = await base_of(update, context)
     args = context.args or []
     user = update.effective_user
     if not args:
-        code = await store.run(coach.sign_up, user.id, chat.chat_id, user.first_name or "")
-        await chat.send(coach.invite_text(context.bot.username, code))
+        is_coach, is_runner = await store.run(coach.role, user.id)
+        if is_runner and not is_coach:
+            await chat.send(BECOME_COACH, [[("Yes, set me up as a coach", "role:coach")], [("No, thanks", "role:no")]])
+            return
+        await _sign_up(update, context)
     elif args[0].lower() == "revoke":
-        code = await store.run(coach.revoke, user.id)
-        if code is None:
+        done = await store.run(coach.revoke, user.id)
+        if done is None:
             await chat.send(coach.NOT_A_COACH)
         else:
-            await chat.send("The old code no longer works.\n\n" + coach.invite_text(context.bot.username, code))
+            await chat.send("The old code no longer works.\n\n" + coach.invite_text(context.bot.username, *done))
     elif args[0].lower() == "zone":
         await chat.send(await store.run(coach.set_zone, user.id, " ".join(args[1:])))
     elif args[0].lower() == "leave":  # the runner's side: unlink from a coach (asks first)
@@ -37,6 +47,38 @@ async def coach_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:  # a runner with a coach's code: asked before anything is linked or told
         await store.run(upsert_runner, user.id, chat.chat_id, user.first_name or "")
         await chat.send(*await store.run(linking.offer, user.id, args[0]))
+
+
+async def _sign_up(update: Update, context: ContextTypes.DEFAULT_TYPE, replace: int | None = None) -> None:
+    """Sign up and show the invite (on the question's message `replace`, if given)."""
+    store, chat, base = await base_of(update, context)
+    user = update.effective_user
+    new = await store.run(get_coach, user.id) is None
+    code, tz = await store.run(coach.sign_up, user.id, chat.chat_id, user.first_name or "")
+    text = coach.invite_text(context.bot.username, code, tz) + ("\n\n" + coach.COACH_MENU if new else "")
+    if replace is None or not await chat.replace(replace, text):
+        await chat.send(text)
+
+
+async def role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The answer to "do you also want to set up as a coach?" (or a coach's "runner too")."""
+    query = update.callback_query
+    store, chat, base = await base_of(update, context)
+    await answer_query(query)
+    asked = query.message.message_id if query.message is not None else None
+    if query.data == "role:coach":
+        await _sign_up(update, context, asked)
+    elif query.data == "role:runner":
+        from dialogs import onboarding, runner  # the runner's own forms
+
+        user = update.effective_user
+        await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
+        if not await runner.reask(store, chat, base, "Let's continue where we left off."):
+            await runner.start(store, chat, onboarding.FORM, base)
+    else:
+        text = "OK — nothing changed. /coach asks again whenever you like."
+        if asked is None or not await chat.replace(asked, text):
+            await chat.send(text)
 
 
 async def link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> bool:
@@ -51,43 +93,102 @@ async def link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) ->
 
 
 async def athletes_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/athletes: each linked runner with a traffic light."""
+    """/athletes: each linked athlete as a button that opens their card."""
     store, chat, base = await base_of(update, context)
-    await chat.send(await store.run(coach.athletes_text, base.user_id, now_of(context)))
+    text, keyboard = await store.run(squad.athletes_view, base.user_id, now_of(context))
+    await chat.send(text, keyboard)
 
 
 async def athlete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/athlete <n>: the last 14 days, stage, next step, open alerts, and the chart."""
+    """/athlete <name or number>: the card and the chart."""
     store, chat, base = await base_of(update, context)
-    number = (context.args or [None])[0]
-    text, is_html = await store.run(coach.athlete_text, base.user_id, number)
-    await chat.send(text, html=is_html)
-    runner = await store.run(coach.athlete_runner, base.user_id, number)
-    if runner is not None:
-        await progress_handlers.send_chart(store, context.bot, chat.chat_id, runner.user_id, weeks=8)
+    found = await store.run(squad.find, base.user_id, " ".join(context.args or []), "card")
+    await _card_or_say(context, store, chat, base.user_id, found)
 
 
-def _action(kind: str):
+async def _card_or_say(context, store, chat, coach_id: int, found: squad.Found) -> None:
+    if found.runner is None:
+        await chat.send(found.text, found.keyboard)
+        return
+    text, keyboard = await store.run(squad.card, coach_id, found.runner, found.ref, now_of(context))
+    await chat.send(text, keyboard, html=True)
+    if found.runner.profile is not None:
+        await progress_handlers.send_chart(store, context.bot, chat.chat_id, found.runner.user_id, weeks=8)
+
+
+def _action(verb: str):
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         store, chat, base = await base_of(update, context)
-        number = (context.args or [None])[0]
-        await chat.send(await store.run(coach.act, base.user_id, number, kind, now_of(context)))
-        if chat.wake:
-            chat.wake()
+        args = list(context.args or [])
+        kind = verb
+        if verb == "clear" and args and args[-1].lower() in KINDS:
+            kind = KINDS[args.pop().lower()]
+        found = await store.run(squad.find, base.user_id, " ".join(args), verb)
+        text, keyboard = await store.run(coach_actions.prompt, base.user_id, found, kind, now_of(context))
+        await chat.send(text, keyboard)
 
-    handler.__doc__ = f"/{kind} <n>: a coach action on a linked runner."
+    handler.__doc__ = f"/{verb} <name or number>: asks to confirm, naming the athlete and bone."
     return handler
 
 
 coach_resume = _action("resume")
 
 
+async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`p:<purpose>:<runner>`: an athlete chosen from a list, a card or an alert."""
+    query = update.callback_query
+    store, chat, base = await base_of(update, context)
+    try:
+        _, purpose, raw = (query.data or "").split(":", 2)
+        runner_id = int(raw)
+    except ValueError:
+        await answer_query(query, "That button no longer works.")
+        return
+    found = await store.run(squad.linked, base.user_id, runner_id)
+    if found.runner is None:
+        await answer_query(query, found.text)
+        return
+    await answer_query(query)
+    if purpose == "card":
+        await _card_or_say(context, store, chat, base.user_id, found)
+        return
+    verb = {"clear_walking": "walking", "clear_running": "running"}.get(purpose, purpose)
+    if verb not in ("clear", "walking", "running", "resume", "hold"):
+        return
+    text, keyboard = await store.run(coach_actions.prompt, base.user_id, found, verb, now_of(context))
+    await chat.send(text, keyboard)
+
+
+async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`k:…` confirms (or cancels) a plan change; `u:<action>` undoes one."""
+    query = update.callback_query
+    store, chat, base = await base_of(update, context)
+    data = query.data or ""
+    if data.startswith("u:"):
+        outcome = await store.run(coach_actions.undo, base.user_id, data[2:], now_of(context))
+    else:
+        outcome = await store.run(coach_actions.confirm_press, base.user_id, data, now_of(context))
+    if not outcome.done:
+        await answer_query(query, outcome.text)
+        return
+    await answer_query(query)
+    if query.message is None or not await chat.replace(query.message.message_id, outcome.text, outcome.undo):
+        await chat.send(outcome.text, outcome.undo)
+    if chat.wake:
+        chat.wake()
+
+
 async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Seen / Resume plan / Keep on hold on an alert message."""
+    """Seen / Resume plan / Keep on hold on an alert: done once, the alert rewritten."""
     query = update.callback_query
     store = store_of(context)
-    toast = await store.run(coach.alert_button, update.effective_user.id, query.data or "", now_of(context))
-    await answer_query(query, toast)
+    message = query.message
+    shown = getattr(message, "text", None)
+    result = await store.run(alert_buttons.press, update.effective_user.id, query.data or "", shown, now_of(context))
+    await answer_query(query, result.toast)
+    if result.text is not None and message is not None:
+        store, chat, base = await base_of(update, context)
+        await chat.replace(message.message_id, result.text, result.keyboard)
     wake = context.bot_data.get("wake")
     if wake:
         wake()
@@ -102,6 +203,79 @@ def install(app: Application) -> None:
     app.add_handler(CommandHandler("coach", coach_cmd, filters=private))
     app.add_handler(CommandHandler("athletes", athletes_cmd, filters=private))
     app.add_handler(CommandHandler("athlete", athlete_cmd, filters=private))
-    app.add_handler(CommandHandler("clear", _action("running_cleared"), filters=private))
+    app.add_handler(CommandHandler("clear", _action("clear"), filters=private))
     app.add_handler(CommandHandler("hold", _action("hold"), filters=private))
     app.add_handler(CallbackQueryHandler(alert_button, pattern=r"^a:"))
+    app.add_handler(CallbackQueryHandler(pick_button, pattern=r"^p:"))
+    app.add_handler(CallbackQueryHandler(confirm_button, pattern=r"^[ku]:"))
+    app.add_handler(CallbackQueryHandler(role_button, pattern=r"^role:"))
+    app.add_handler(CallbackQueryHandler(delete_button, pattern=r"^cdel:"))
+
+
+async def coach_only(store, user_id: int) -> bool:
+    """A coach who is not (yet) set up as a runner: /start, /help and /resume are theirs."""
+    is_coach, is_runner = await store.run(coach.role, user_id)
+    return is_coach and not is_runner
+
+
+async def coach_welcome(chat, first_name: str | None) -> None:
+    await chat.send(f"Welcome back, {first_name or 'coach'}! You are set up as a coach.\n\n" + coach.COACH_MENU,
+                    [[("I'm a runner too — set me up", "role:runner")]])  # fmt: skip
+
+
+async def help_text(store, user_id: int, runner_help: str) -> str:
+    """/help: the runner's list, the coach's, or both."""
+    is_coach, is_runner = await store.run(coach.role, user_id)
+    if is_coach and not is_runner:
+        return coach.COACH_MENU + "\n\nSetting up as a runner too? Send /start and tap the button."
+    if is_coach:
+        return runner_help + "\n\n" + coach.COACH_MENU
+    return runner_help
+
+
+COACH_DELETE = (
+    "Deleting your coach account removes your invite codes, your links to athletes, their "
+    "alerts to you and any coach messages still waiting. Your athletes are told; their own "
+    "plans and data stay. It cannot be undone."
+)
+
+
+async def delete_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """/delete from a coach who is not a runner: what their coach account's deletion does
+    (True if handled here; a runner too gets the person's /delete, with a coach-only choice)."""
+    store, chat, base = await base_of(update, context)
+    is_coach, is_runner = await store.run(coach.role, base.user_id)
+    if not is_coach or is_runner or await store.run(get_runner, base.user_id) is not None:
+        return False
+    stamp = int(base.now.timestamp())
+    await chat.send(COACH_DELETE, [[("Delete my coach account", f"cdel:coach:{stamp}")],
+                                   [("Keep everything", "cdel:cancel")]])  # fmt: skip
+    return True
+
+
+async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    store, chat, base = await base_of(update, context)
+    data = query.data or ""
+    if data == "cdel:cancel":
+        await answer_query(query)
+        await chat.send("Nothing was deleted.")
+        return
+    try:
+        asked = int(data.rsplit(":", 1)[1])
+    except ValueError:
+        asked = 0
+    if not -60 <= base.now.timestamp() - asked <= 600:
+        await answer_query(query, "That button has expired — nothing was deleted. Send /delete again.")
+        return
+    if not await is_coach(store, base.user_id):  # a repeated press
+        await answer_query(query, "Your coach account is already deleted.")
+        return
+    await answer_query(query)
+    told = await store.run(coach.delete_coach_account, base.user_id)
+    await chat.send(f"Done: your coach account is deleted and {told} athlete{'s' if told != 1 else ''} told. "
+                    "/coach sets you up again any time.")
+    if query.message is not None:
+        await chat.edit(query.message.message_id, COACH_DELETE)  # drops the buttons
+    if chat.wake:
+        chat.wake()

@@ -28,7 +28,7 @@ from dialogs import (
     texts,
 )
 from dialogs.chat import Chat
-from dialogs.context import answer_query, base_and_draft, base_of, onboarded
+from dialogs.context import answer_query, base_and_draft, base_of, onboarded, store_of
 from dialogs.forms import FormContext
 from dialogs.zones import zone
 from protocols import Event
@@ -72,6 +72,10 @@ async def start_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = (context.args or [""])[0]
     if payload.startswith("r_"):  # a runner's invite for their clinician: no runner row made
         await chat.send(*await store.run(linking.clinician_offer, user.id, payload[2:]))
+        return
+    if not payload.startswith("c_") and await coach_handlers.coach_only(store, user.id):
+        if not await runner.reask(store, chat, base, MID_FORM):  # a coach setting up as a runner
+            await coach_handlers.coach_welcome(chat, user.first_name)
         return
     row = await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
     if not row.active:
@@ -151,7 +155,7 @@ def _stopped_today(db, user_id: int, today: dt.date):
 async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: the command list."""
     store, chat, base = await base_of(update, context)
-    await chat.send(texts.HELP)
+    await chat.send(await coach_handlers.help_text(store, base.user_id, texts.HELP))
     await runner.reask(store, chat, base, MID_FORM)
 
 
@@ -201,7 +205,7 @@ async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def resume_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/resume: reminders on again; /resume <n> is the coach resuming an athlete."""
-    if context.args:
+    if context.args or await coach_handlers.coach_only(store_of(context), update.effective_user.id):
         await coach_handlers.coach_resume(update, context)
         return
     store, chat, base = await base_of(update, context)

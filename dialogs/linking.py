@@ -15,7 +15,6 @@ from storage import (
     get_runner,
     link_coach,
     log_action,
-    upsert_coach,
 )
 from storage.invites import drop_invite, invite_runner, runner_invite
 
@@ -114,14 +113,14 @@ def clinician_offer(db, user_id: int, code: str) -> tuple[str, list | None]:
 
 def clinician_accept(db, user_id: int, chat_id: int, first_name: str, code: str,
                      bot_username: str) -> str:  # fmt: skip
-    from dialogs.coach import invite_text
+    from dialogs.coach import invite_text, sign_up
 
     runner_id = invite_runner(db, code) if code and len(code) <= 64 else None
     runner = get_runner(db, runner_id) if runner_id else None
     if runner is None or runner_id == user_id:
         return "That invite no longer works. Ask the runner for a new one."
     with db.atomic():
-        coach = upsert_coach(db, user_id, chat_id, first_name)
+        code_of_coach, tz = sign_up(db, user_id, chat_id, first_name)
         if link_coach(db, user_id, runner_id):
             log_action(db, "coach_linked", actor_id=user_id, runner_id=runner_id,
                        detail={"coach_id": user_id, "via": "runner_invite"})  # fmt: skip
@@ -132,7 +131,7 @@ def clinician_accept(db, user_id: int, chat_id: int, first_name: str, code: str,
                     runner_id=runner_id, priority=3)  # fmt: skip
         drop_invite(db, code)
     return (f"You are linked to {runner.first_name or 'the runner'}. /athletes lists your "
-            "runners.\n\n" + invite_text(bot_username, coach.invite_code))
+            "runners.\n\n" + invite_text(bot_username, code_of_coach, tz))
 
 
 def ask_coach(db, runner_id: int, what: str) -> str:

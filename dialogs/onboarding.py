@@ -24,6 +24,7 @@ from dialogs.zones import zone as zone_of
 from protocols import Profile
 from protocols.codes import HIGH_RISK_SITES, Site
 from storage import Store, clear_draft, get_runner, set_checkin_time, set_tz, update_profile
+from storage.clearances import report_clearance
 
 # Plain words → site code (§1). "Not sure" is treated as high risk [product].
 SITES: dict[str, Site] = {
@@ -223,9 +224,12 @@ def build_profile(ctx: FormContext) -> Profile:
     )
 
 
-def _save(db, user_id: int, profile: Profile, tz: str, checkin_time: str) -> None:
+def _save(db, user_id: int, profile: Profile, tz: str, checkin_time: str,
+          reported: tuple[str, ...] = (), at: dt.datetime | None = None) -> None:  # fmt: skip
     with db.atomic():
         update_profile(db, user_id, profile)
+        for kind in reported:  # what the runner says their clinician cleared, for the coach
+            report_clearance(db, user_id, kind, at)
         set_tz(db, user_id, tz)
         set_checkin_time(db, user_id, checkin_time)
         clear_draft(db, user_id)
@@ -243,7 +247,8 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     today = ctx.now.astimezone(zone_of(zone)).date()
     ctx = FormContext(ctx.user_id, ctx.chat_id, ctx.first_name, today, ctx.now, ctx.answers)
     profile = build_profile(ctx)
-    await store.run(_save, ctx.user_id, profile, zone, ctx.answers["checkin_time"])
+    reported = tuple(k for k in ("walking", "running") if ctx.answers.get(f"{k}_cleared"))
+    await store.run(_save, ctx.user_id, profile, zone, ctx.answers["checkin_time"], reported, ctx.now)
     await chat.send(texts.onboarded(profile))
     if ctx.answers.get("_invite") and ctx.answers.get("link"):
         text = await store.run(linking.accept, ctx.user_id, ctx.chat_id, ctx.first_name,

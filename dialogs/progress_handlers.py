@@ -18,6 +18,7 @@ from protocols import Day
 from protocols.words import in_words
 from storage import (
     Store,
+    athletes_of,
     coaches_of,
     delete_runner,
     enqueue,
@@ -84,6 +85,10 @@ async def send_chart(store: Store, bot: Bot, chat_id: int, runner_id: int, weeks
 async def chart_payload(store: Store, payload: dict) -> dict:
     """Outbox hook: a payload asking for {"chart": {"runner_id", "weeks"}} gets the PNG,
     rendered at send time off the event loop (weekly summaries)."""
+    if payload.get("squad_chart"):  # the coach's weekly digest
+        from dialogs import digest
+
+        return await digest.chart_payload(store, payload)
     chart = payload.get("chart")
     if not chart:
         return payload
@@ -128,15 +133,21 @@ async def export_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def delete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/delete: explain, then ask to confirm with a button."""
     store, chat, base = await base_of(update, context)
+    from dialogs import coach_handlers  # a coach chooses what to delete
+
+    if await coach_handlers.delete_prompt(update, context):
+        return
     runner, coach = await store.run(_holdings, base.user_id)
     if runner is None and coach is None:
         await chat.send("I have no data about you.")
         return
     confirm = f"del:confirm:{int(base.now.timestamp())}"
     text = DELETE_EXPLAINED if runner is not None else DELETE_COACH_ONLY
+    rows = [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]]
     if runner is not None and coach is not None:
         text += " " + DELETE_COACH_TOO
-    await chat.send(text, [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])
+        rows.insert(1, [("Delete only my coach account", f"cdel:coach:{int(base.now.timestamp())}")])
+    await chat.send(text, rows)
 
 
 DELETE_COACH_ONLY = (
@@ -162,7 +173,12 @@ def _delete(db, runner_id: int) -> int | None:
         if runner is None and coach is None:
             return None
         coaches = coaches_of(db, runner_id)
+        athletes = athletes_of(db, runner_id) if coach is not None else []
         deleted = delete_runner(db, runner_id)
+        if coach is not None:  # their athletes learn that their coach has gone
+            from dialogs.coach import tell_athletes_coach_left
+
+            tell_athletes_coach_left(db, coach, athletes)
         name = runner.first_name if runner and runner.first_name else "A runner"
         for other in coaches:  # about them by id only in outbox_about, gone once it is sent
             enqueue(db, other.chat_id, "runner_left", {"text": f"{name} has left stridecoach; their data is deleted."},

@@ -35,8 +35,7 @@ HELP = """What I can do:
 /cancel — leave the current questions
 /coach leave — unlink from your coach
 
-Coaches: /coach to sign up and get an invite link; /athletes, /athlete <n>, /clear <n>,
-/hold <n>, /resume <n>.
+Coaches and clinicians: /coach to sign up and get an invite link.
 
 I am a coaching aid, not a doctor: on any warning sign, stop and see your clinician."""
 

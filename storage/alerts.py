@@ -65,11 +65,13 @@ def get_alert(db: Database, alert_id: int) -> AlertRow | None:
     return _alert(rows[0]) if rows else None
 
 
-def mark_alert_seen(db: Database, alert_id: int, coach_id: int) -> bool:
+def mark_alert_seen(
+    db: Database, alert_id: int, coach_id: int, at: dt.datetime | None = None
+) -> bool:
     """The coach pressed "seen"; False if the alert is not theirs or was seen already."""
     cur = db.execute(
         "UPDATE alerts SET seen_at = ? WHERE id = ? AND coach_id = ? AND seen_at IS NULL",
-        [utc_iso(), alert_id, coach_id],
+        [utc_iso(at), alert_id, coach_id],
     )
     return cur.rowcount == 1
 
@@ -95,5 +97,17 @@ def alerts_to_resend(db: Database, created_before: dt.datetime) -> list[AlertRow
              AND resent_at IS NULL AND created_at < ?
            ORDER BY created_at, id""",
         [utc_iso(created_before)],
+    )
+    return [_alert(r) for r in rows]
+
+
+def alerts_between(
+    db: Database, runner_id: int, coach_id: int, start: dt.datetime, end: dt.datetime
+) -> list[AlertRow]:
+    """The coach's alerts about the runner raised in [start, end), oldest first (digest)."""
+    rows = db.query(
+        """SELECT * FROM alerts WHERE runner_id = ? AND coach_id = ? AND created_at >= ?
+             AND created_at < ? ORDER BY created_at, id""",
+        [runner_id, coach_id, utc_iso(start), utc_iso(end)],
     )
     return [_alert(r) for r in rows]

@@ -34,3 +34,27 @@ def events_between(
         params.append(end.isoformat())
     rows = db.query(sql + " ORDER BY date, id", params)
     return [Event.model_validate(r) for r in rows]
+
+
+def remove_event(db: Database, event_id: int) -> bool:
+    """Take back an event no decision has read yet (a coach's undo); False if gone."""
+    return db.execute("DELETE FROM events WHERE id = ?", [event_id]).rowcount == 1
+
+
+def last_event(db: Database, runner_id: int, types: tuple[str, ...]) -> tuple[int, Event] | None:
+    """The runner's newest event of these types (by when it was recorded): (id, event)."""
+    marks = ", ".join("?" for _ in types)
+    row = db.execute(
+        f"SELECT id, date, type FROM events WHERE runner_id = ? AND type IN ({marks}) "
+        "ORDER BY id DESC LIMIT 1",
+        [runner_id, *types],
+    ).fetchone()
+    return None if row is None else (row[0], Event(date=row[1], type=row[2]))
+
+
+def event_date_of(db: Database, event_id: int | None) -> dt.date | None:
+    """The date an event applies on, or None if it is gone (or there is none)."""
+    if event_id is None:
+        return None
+    row = db.execute("SELECT date FROM events WHERE id = ?", [event_id]).fetchone()
+    return None if row is None else dt.date.fromisoformat(row[0])

@@ -204,7 +204,54 @@ def _v4_outbox_about(db: Database) -> None:
     )
 
 
-def _v5_runner_changes(db: Database) -> None:
+def _v5_squad(db: Database) -> None:
+    """Coaches (issue 17): a stable reference per athlete, coach actions that happen once,
+    and the clearances a runner reports for the coach to confirm."""
+    # `ref`: the athlete's number for this coach, never reused while the coach exists, so a
+    # runner leaving never shifts anyone else's (/clear 2 always means the same athlete).
+    db.execute("ALTER TABLE coach_links ADD COLUMN ref INTEGER")
+    db.execute("ALTER TABLE coaches ADD COLUMN next_ref INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        """UPDATE coach_links SET ref = (
+             SELECT count(*) FROM coach_links o WHERE o.coach_id = coach_links.coach_id
+               AND (o.created_at < coach_links.created_at OR (o.created_at = coach_links.created_at
+                    AND o.runner_id <= coach_links.runner_id)))"""
+    )
+    db.execute(
+        """UPDATE coaches SET next_ref = 1 + coalesce(
+             (SELECT max(ref) FROM coach_links WHERE coach_id = coaches.user_id), 0)"""
+    )
+    db.execute("CREATE UNIQUE INDEX coach_links_ref ON coach_links(coach_id, ref)")
+    # One row per coach action; `key` makes a repeated or concurrent press one action.
+    db.execute(
+        """CREATE TABLE coach_actions (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            coach_id INTEGER NOT NULL,
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            action TEXT NOT NULL,
+            alert_id INTEGER,
+            event_id INTEGER,
+            at TEXT NOT NULL,
+            undone_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX coach_actions_runner ON coach_actions(runner_id, action)")
+    db.execute("CREATE INDEX coach_actions_alert ON coach_actions(alert_id)")
+    # What the runner says their clinician cleared (onboarding, settings), until confirmed.
+    db.execute(
+        """CREATE TABLE clearance_reports (
+            runner_id INTEGER NOT NULL REFERENCES runners(user_id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('walking', 'running')),
+            reported_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            confirmed_by INTEGER,
+            PRIMARY KEY (runner_id, kind)
+        )"""
+    )
+
+
+def _v6_runner_changes(db: Database) -> None:
     """A runner's own later changes (dated, for the engine) and their clinician invites."""
     db.execute(
         """CREATE TABLE profile_changes (
@@ -238,9 +285,9 @@ def _v5_runner_changes(db: Database) -> None:
     )
 
 
-
 MIGRATIONS: list[Migration] = [
-    _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about, _v5_runner_changes,
+    _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about, _v5_squad,
+    _v6_runner_changes,
 ]
 
 

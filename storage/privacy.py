@@ -21,6 +21,8 @@ RUNNER_COLUMNS: dict[str, tuple[str, ...]] = {
     "outbox": ("runner_id",),
     "outbox_about": ("runner_id",),
     "coach_links": ("runner_id",),
+    "coach_actions": ("runner_id",),
+    "clearance_reports": ("runner_id",),
     "profile_changes": ("runner_id",),
     "runner_invites": ("runner_id",),
     "weekly_asked": ("runner_id",),
@@ -69,6 +71,7 @@ def delete_runner(db: Database, runner_id: int) -> int:
                  AND json_extract(detail, '$.coach_id') = :id""",
             params,
         )
+        deleted += db.execute("DELETE FROM coach_actions WHERE coach_id = :id", params).rowcount
         deleted += db.execute("DELETE FROM coach_links WHERE coach_id = :id", params).rowcount
         deleted += db.execute("DELETE FROM coaches WHERE user_id = :id", params).rowcount
         for table, columns in RUNNER_COLUMNS.items():

@@ -1,6 +1,7 @@
 """A runner and a coach in separate chats, through the sandbox: alerts, seen, resume, clear."""
 
 import re
+import sqlite3
 
 from bot.scheduler import run_tick
 from tests.e2e.harness import answer_checkin, early_stop, onboarding_steps, play, reply, tap
@@ -27,7 +28,7 @@ async def linked_runner(sandbox, coach, code: str, user_id: int, name: str, **ch
     linked = await runner.wait_for_message(timeout=15)
     assert "linked to your coach" in linked.text
     told = await coach.wait_for_message(timeout=15)
-    assert f"{name} linked to you" in told.text
+    assert f"{name} linked to you as athlete number " in told.text
     return runner, await runner.wait_for_message(timeout=15)
 
 
@@ -41,16 +42,23 @@ async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
     assert first.buttons == [["Ask my coach to review"]] and stop.buttons == first.buttons
     alert = await coach.wait_for_message(timeout=15)
     assert alert.text.startswith("🚨 Urgent: Ann (Shin — inner edge)")
-    assert "Bone pain woke you or kept you up at night." in alert.text
-    assert "night pain: yes" in alert.text and "Stage W1" in alert.text
-    assert alert.buttons == [["Seen"], ["Resume plan", "Keep on hold"]]
+    assert "Ann reported bone pain that woke her or kept her up at night." in alert.text
+    assert "Ann's answers: night pain: yes" in alert.text and "Stage W1" in alert.text
+    assert alert.buttons == [["Seen"], ["Resume plan", "Keep on hold"], ["Athlete card"]]
 
     await coach.press("Seen", alert)
     assert "seen" in (await coach.wait_for_answer()).text.lower()
     told = await ann.wait_for_message(timeout=15)
-    assert "coach has seen your alert" in told.text
+    assert "Your coach Kay has seen your alert" in told.text
+    await coach.wait_idle(quiet=0.3)
+    assert "▸ Seen by Kay 06:00" in alert.text
+    assert alert.buttons == [["Resume plan", "Keep on hold"], ["Athlete card"]]
 
-    await coach.press("Resume plan", alert)
+    await coach.press("Resume plan", alert)  # asks to confirm on the alert itself
+    await coach.wait_for_answer()
+    await coach.wait_idle(quiet=0.3)
+    assert "Resume Ann (Shin — inner edge)'s plan?" in alert.text
+    await coach.press("▶️ Yes, resume Ann's plan", alert)
     await coach.wait_for_answer()
     resumed = await ann.wait_for_message(timeout=15)
     assert "resumed your plan" in resumed.text
@@ -74,8 +82,17 @@ async def test_navicular_runner_cannot_run_until_the_coach_clears(sandbox, bot, 
         assert "Walk 6 of 6" in decision.text
         clock.advance(days=1)
         question = await reply(nia, "/checkin")
-    cleared = await reply(coach, "/clear 1")
-    assert "Nia: cleared for running" in cleared.text
+    waiting = await coach.wait_for_message(timeout=15)  # once a week while she waits
+    assert waiting.text.startswith("⏳ Nia (Top of the foot, midfoot) is waiting for running clearance")
+    assert "Nia says her clinician cleared running (reported 2 Mar)" in waiting.text
+    assert waiting.buttons[0] == ["✅ Confirm running clearance for Nia"]
+    await coach.wait_idle(quiet=0.3)
+    assert not coach.unread()
+    asked = await reply(coach, "/clear 1")
+    assert asked.text.startswith("Which clearance for Nia (Top of the foot, midfoot)?")
+    assert asked.buttons == [["✅ Clear running"], ["Cancel"]]  # walking was cleared at onboarding
+    cleared = await tap(coach, "✅ Clear running")
+    assert "Nia (Top of the foot, midfoot) is cleared for running" in cleared.text
     assert "cleared you for running" in (await nia.wait_for_message(timeout=15)).text
     decision, _ = await answer_checkin(nia, question)
     assert "moving up to Readiness tests" in decision.text
@@ -105,6 +122,10 @@ async def test_review_alert_is_calm_and_not_repeated(sandbox, bot, clock):
     review = await coach.wait_for_message(timeout=15)
     assert review.text.startswith("Worth a conversation: Hu (Heel)")
     assert "Not urgent" in review.text and "🚨" not in review.text
+    # 06:00 is before the coach's daytime (UTC): the review was queued for 08:00
+    with sqlite3.connect(bot.db) as conn:
+        (not_before,) = conn.execute("SELECT not_before FROM outbox WHERE kind = 'review'").fetchone()
+    assert not_before.startswith("2026-03-02T08:00")
     clock.advance(days=1)
     await answer_checkin(hu, await reply(hu, "/checkin"))
     await bot.settle()
@@ -116,8 +137,9 @@ async def test_athletes_view_and_detail(sandbox, bot, clock):
     cy, question = await linked_runner(sandbox, coach, code, 3005, "Cy")
     await answer_checkin(cy, question)
     listing = await reply(coach, "/athletes")
-    assert "1. 🟢 Cy (Shin — inner edge) — W1" in listing.text
-    detail = await reply(coach, "/athlete 1")
+    assert "#1 🟢 Cy (Shin — inner edge) — W1 · Walk" in listing.text
+    assert listing.buttons[0][0].startswith("🟢 Cy · Shin — inner edge · W1")
+    detail = await tap(coach, listing.buttons[0][0])
     assert "Cy (Shin — inner edge)" in detail.text and "Next:" in detail.text
     chart = await coach.wait_for_message(timeout=15)
     assert chart.photo_bytes and chart.photo_bytes.startswith(b"\x89PNG")
@@ -137,7 +159,10 @@ async def test_coach_cannot_see_or_act_on_runners_not_linked(sandbox, bot):
     # Lee: no athletes, numbers and forged buttons lead nowhere
     assert "No runners linked" in (await reply(lee, "/athletes")).text
     for command in ("/athlete 1", "/clear 1", "/hold 1", "/resume 1", "/athlete 0", "/clear x"):
-        assert "No athlete with that number" in (await reply(lee, command)).text, command
+        assert "No runners linked" in (await reply(lee, command)).text, command
+    for forged in ("p:card:3006", "p:resume:3006", f"k:resume:3006:{int(bot.clock.now.timestamp())}", "u:1"):
+        await lee.press_data(forged)
+        assert "no longer" in (await lee.wait_for_answer()).text or "linked" in lee.chat.callback_answers[-1].text
     await lee.press_data(seen_data)
     assert "no longer works" in (await lee.wait_for_answer()).text
     await lee.press_data("a:resume:999999")

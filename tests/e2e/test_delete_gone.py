@@ -53,7 +53,8 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     kay, kay_code = await coach_with_code(sandbox)
     zeph, question = await linked_runner(sandbox, kay, kay_code, ZEPH, NAME)
     # Zephyrine coaches too: she signs up, and Olwen links to her
-    invite = await reply(zeph, "/coach")
+    await reply(zeph, "/coach")  # a runner is asked first (issue 17)
+    invite = await tap(zeph, "Yes, set me up as a coach")
     zeph_code = invite.text.split("start=c_")[1].split()[0]
     olwen, olwen_question = await linked_runner(sandbox, zeph, zeph_code, OLWEN, "Olwen")
     await answer_checkin(olwen, olwen_question, night_pain="Yes")  # an alert to Zephyrine
@@ -64,8 +65,8 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     # Monday 08:05 in the coaches' zone (UTC): the weekly digests, which name her
     clock.advance(hours=2, minutes=5)
     await run_tick(bot.app)
-    digest = await kay.wait_for_message(timeout=15)
-    assert digest.text.startswith("Your athletes this week") and NAME in digest.text
+    digest = await kay.wait_for_message(timeout=15)  # the squad chart, the text its caption
+    assert digest.photo_bytes and digest.caption.startswith("Weekly digest") and NAME in digest.caption
     before = mentions(bot.db, ZEPH, NAME)
     assert {t for t, _, _ in before} >= {
         "runners", "coaches", "coach_links", "checkins", "decisions", "alerts", "outbox",
@@ -86,6 +87,8 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     assert mentions(bot.db, ZEPH, NAME) == []
     assert raw_hits(bot.db, NAME.encode(), str(ZEPH).encode(), zeph_code.encode()) == {}
     # her invite link no longer works; Olwen keeps her own data, unlinked from her
+    left = await olwen.wait_for_message(timeout=15)  # her coach is gone: she is told
+    assert "has closed their coach account" in left.text
     stranger = sandbox.user(7_777_000_001, first_name="Quinn")
     assert "does not work" in (await reply(stranger, f"/coach {zeph_code}")).text
     assert "Your next 7 days" in (await reply(olwen, "/plan")).text

@@ -25,8 +25,8 @@ async def test_a_600_s_429_on_one_coach_does_not_delay_an_urgent_alert_to_anothe
     sandbox.faults.fail_chat(kay.id, "retry_after", count=1, retry_after=600)
     clock.advance(hours=2, minutes=5)
     await run_tick(bot.app)
-    assert (await lou.wait_for_message(timeout=15)).text.startswith("Your athletes this week")
-    assert [c.outcome for c in sandbox.calls("sendMessage") if c.chat_id == kay.id][-1] == "retry_after"
+    assert (await lou.wait_for_message(timeout=15)).caption.startswith("Weekly digest")
+    assert [c.outcome for c in sandbox.calls("sendPhoto") if c.chat_id == kay.id][-1] == "retry_after"
 
     started = time.monotonic()
     stop, _ = await answer_checkin(ann, ann_question, night_pain="Yes")
@@ -37,6 +37,6 @@ async def test_a_600_s_429_on_one_coach_does_not_delay_an_urgent_alert_to_anothe
     assert delay < 30
     sender = bot.app.bot_data["sender"].health()
     assert sender["chats_paused"] == 1 and sender["paused_s"] == 0  # Kay's chat only
-    assert not any("Your athletes" in (m.text or "") for m in kay.messages)  # still held
+    assert not any("Weekly digest" in (m.caption or "") for m in kay.messages)  # still held
     print(f"\nurgent alert to Lou {delay * 1000:.0f} ms after Ann's last answer, while Kay's chat "
           f"waits out a 600 s 429")

@@ -472,6 +472,8 @@ class ChatFuzz(RuleBasedStateMachine):
                 for marker, what in MILESTONES:
                     if marker in text:
                         event(what)
+                if text.startswith("Done: your coach account is deleted"):  # its codes die
+                    self.revoked |= {c for c, o in self.code_owner.items() if o == uid}
                 for code in re.findall(r"\?start=c_(\S+)", text):
                     if code not in self.codes:
                         self.codes.append(code)

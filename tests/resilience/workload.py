@@ -42,12 +42,10 @@ from zoneinfo import ZoneInfo
 
 from bot.sandbox import BotMessage, ButtonNotFound, Faults, Sandbox, SandboxUser
 from dialogs import checkin as checkin_form
-from dialogs.coach import RUNNER_NOTICE
 from dialogs.forms import FormContext
 from dialogs.handlers import SORRY
 from protocols import Profile
 from storage import (
-    athletes_of,
     get_checkin,
     link_coach,
     load_draft,
@@ -59,6 +57,7 @@ from storage import (
     upsert_coach,
     upsert_runner,
 )
+from storage.coaches import squad
 from tests.e2e.harness import GREEN, question_of
 
 TOKEN = "123456:RESILIENCE"
@@ -71,8 +70,8 @@ OUTBOX_CONCURRENCY = 16  # OutboxSender's max_concurrency: requests in flight at
 ORDER = tuple(q.id for q in checkin_form.QUESTIONS)  # the check-in's questions, in order
 MORNING = "Good morning"
 ALREADY = "You have already checked in today"
-SEEN_NOTICE = "Your coach has seen your alert"
-HOLD_NOTICE = RUNNER_NOTICE["hold"].split(":")[0]
+SEEN_NOTICE = f"Your coach {COACH_NAME} has seen your alert"
+HOLD_NOTICE = f"{COACH_NAME} is keeping your plan on hold"
 SEEN_TOAST = "seen"  # "Marked as seen; …" or "Already marked as seen."
 FAULT_OUTCOMES = ("error_5xx", "slow", "drop", "retry_after")  # what the sandbox injects
 THINK = (0.1, 0.6)  # seconds a person takes to answer a question
@@ -186,7 +185,7 @@ def seed(path: str, zone: str, plans: list[Plan], waves: dict[int, list[int]]) -
                 update_profile(db, uid, profile(now.date() - dt.timedelta(days=3), "male"))
                 set_checkin_time(db, uid, at)
                 set_nudge_hours(db, uid, None)
-    numbers = {r.user_id: n for n, r in enumerate(athletes_of(db, COACH_ID), 1)}
+    numbers = {r.user_id: n for n, r in squad(db, COACH_ID)}
     db.conn.close()
     return numbers
 
@@ -449,8 +448,9 @@ class Coach:
             await asyncio.gather(*tasks.values(), return_exceptions=True)
 
     async def _see(self, runner_id: int, alert: BotMessage) -> None:
+        seen = alert.button_data["Seen"]  # a press rewrites the alert without its Seen button
         while True:
-            query = await self.user.press("Seen", alert)
+            query = await self.user.press_data(seen, alert)
             with contextlib.suppress(TimeoutError):
                 toast = await self.user.wait_for_answer(query, timeout=self.patience)
                 if SEEN_TOAST in (toast.text or "").lower():
@@ -459,16 +459,24 @@ class Coach:
             self.log.resends += 1
 
     async def hold(self, runner_id: int, name: str) -> None:
-        done = f"{name}: on hold."
+        """/hold <n>, then the confirmation; done when the plan is on hold (or said to be)."""
+        label, done = f"⏸ Hold {name}", f"⏸ {name} ("
+        messages, answers = self.user.messages, self.user.chat.callback_answers
         while True:
             await self.user.send(f"/hold {self.numbers[runner_id]}")
-            replied = await self.user.chat.changed.wait_until(
-                lambda: any((m.text or "").startswith(done) for m in self.user.messages),
-                self.patience,
-            )
-            if replied:
-                self.log.holds_acked.add(runner_id)
-                return
+            asked = await self.user.chat.changed.wait_until(
+                lambda: any(label in str(m.buttons) for m in messages), self.patience)
+            if asked:
+                target, _ = self.user.find_button(label)
+                query = await self.user.press(label, target)
+                held = await self.user.chat.changed.wait_until(
+                    lambda q=query: any((m.text or "").startswith(done) for m in messages)
+                    or any(a.query_id == q and "already on hold" in (a.text or "") for a in answers),
+                    self.patience,
+                )  # fmt: skip
+                if held:
+                    self.log.holds_acked.add(runner_id)
+                    return
             self.log.resends += 1
 
 

@@ -11,8 +11,8 @@ from storage.privacy import RUNNER_COLUMNS
 LATEST = len(MIGRATIONS)
 TABLES = {
     "runners", "coaches", "coach_links", "checkins", "decisions", "events", "form_drafts",
-    "outbox", "outbox_about", "reminder_log", "alerts", "audit_log", "profile_changes",
-    "runner_invites", "weekly_asked",
+    "outbox", "outbox_about", "reminder_log", "alerts", "audit_log", "coach_actions",
+    "clearance_reports", "profile_changes", "runner_invites", "weekly_asked",
 }  # fmt: skip
 
 
