@@ -15,6 +15,7 @@ import json
 
 from protocols import Day, Event, Profile
 from storage import add_event, events_between, get_runner, history, log_action, update_profile
+from storage.clearances import report_clearance, withdraw_clearance_report
 from storage.db import utc_iso
 
 HISTORY_DAYS = 30  # the rules look back at most 7 check-ins; the rest is in Decision.state
@@ -44,8 +45,13 @@ def change_profile(db, runner_id: int, field: str, new, day: dt.date) -> None:
     with db.atomic():
         update_profile(db, runner_id, profile)
         record(db, runner_id, field, old, new, day)
-        if field in CLEARANCES and new:
-            add_event(db, runner_id, Event(date=day, type=field), runner_id)
+        if field in CLEARANCES:
+            kind = field.removesuffix("_cleared")  # shown to the coach to confirm, or withdrawn
+            if new:
+                add_event(db, runner_id, Event(date=day, type=field), runner_id)
+                report_clearance(db, runner_id, kind)
+            else:
+                withdraw_clearance_report(db, runner_id, kind)
 
 
 def withdrawn_since(db, runner_id: int, since: dt.date | None, until: dt.date) -> set[str]:

@@ -31,6 +31,12 @@ async def onboard_with(sandbox, user_id: int, name: str, steps):
     return user, await user.wait_for_message(timeout=15)
 
 
+async def coach_does(coach, command: str):
+    """A coach action: the command, then its confirmation button (coach actions confirm)."""
+    asked = await reply(coach, command)
+    return await tap(coach, asked.buttons[0][0])
+
+
 async def next_day(clock, user):
     clock.advance(days=1)
     return await reply(user, "/checkin")
@@ -79,7 +85,7 @@ async def test_stopped_with_a_coach_asks_the_coach_who_resumes(sandbox, bot, clo
     assert "coach has been asked" in (await dan.wait_for_message(timeout=15)).text
     asked = await coach.wait_for_message(timeout=15)
     assert "Dan asks you to review their stopped plan" in asked.text
-    assert "Dan: resumed" in (await reply(coach, "/resume 1")).text
+    assert "resume" in (await coach_does(coach, "/resume 1")).text.lower()
     await dan.wait_for_message(timeout=15)  # "Your coach has resumed your plan"
     decision, _ = await answer_checkin(dan, await next_day(clock, dan))
     assert "your plan resumes at Protect" in decision.text
@@ -100,7 +106,7 @@ async def test_stopped_at_a_high_risk_bone_invites_the_clinician_who_resumes(san
     assert "accepted your invite" in (await eve.wait_for_message(timeout=15)).text
     again = await reply(sandbox.user(7105, first_name="Bob"), f"/start {link}")
     assert "no longer works" in again.text  # single-purpose
-    assert "Eve: resumed" in (await reply(doc, "/resume 1")).text
+    assert "resume" in (await coach_does(doc, "/resume 1")).text.lower()
     await eve.wait_for_message(timeout=15)
     decision, _ = await answer_checkin(eve, await next_day(clock, eve))
     assert "your plan resumes at" in decision.text
@@ -122,7 +128,7 @@ async def test_a_coach_hold_names_its_way_out(sandbox, bot, clock):
     coach, code = await coach_with_code(sandbox)
     gus, question = await linked_runner(sandbox, coach, code, 7006, "Gus")
     await answer_checkin(gus, question)
-    assert "on hold" in (await reply(coach, "/hold 1")).text
+    assert "hold" in (await coach_does(coach, "/hold 1")).text.lower()
     await gus.wait_for_message(timeout=15)
     decision, _ = await answer_checkin(gus, await next_day(clock, gus))
     assert "your coach lifts the hold" in decision.text
