@@ -109,12 +109,21 @@ def checkin_from(answers: dict, fill: dict | None = None) -> Checkin:
 WEEKLY = ("weight_kg", "missed_cycles")
 
 
+def load_stopped(db, user_id: int) -> list[str]:
+    """The red flags today's open check-in stopped at (alerted then)."""
+    from storage import load_draft
+
+    draft = load_draft(db, user_id)
+    return list(draft.answers.get(STOPPED, [])) if draft is not None else []
+
+
 def weekly_asked(answers: dict) -> tuple[str, ...]:
     return tuple(q for q in WEEKLY if q in answers)
 
 
 def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
-                    already_told: bool = False, asked: tuple[str, ...] = ()) -> tuple[Decision, bool, int]:  # fmt: skip
+                    already_told: bool = False, asked: tuple[str, ...] = (),
+                    answered: Checkin | None = None) -> tuple[Decision, bool, int]:  # fmt: skip
     """Run the engine on today's answers; store the check-in, the decision and the coach
     alerts, with the draft cleared, in one transaction. `already_told`: the urgent alert
     went out at the first red-flag answer (reviews still go).
@@ -131,8 +140,17 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
             db.execute("INSERT INTO weekly_asked (runner_id, question, asked_on) VALUES (?, ?, ?) "
                        "ON CONFLICT (runner_id, question) DO UPDATE SET asked_on = excluded.asked_on",
                        [user_id, question, checkin.date.isoformat()])  # fmt: skip
-        alerting = decision.model_copy(update={"alert": False}) if already_told else decision
-        told = raise_alerts(db, runner, checkin, alerting, now)
+        alerting, shown = decision, checkin
+        if already_told:
+            # told at the first red flag; red flags the optional rest showed (answered fields
+            # only: unanswered ones read as not green would be flags nobody gave) go too
+            alerting, shown = decision.model_copy(update={"alert": False}), checkin
+            if answered is not None:
+                seen = decide(runner.profile, days, answered, events)
+                early = set(load_stopped(db, user_id))
+                if seen.alert and {r for r in seen.rules if r.startswith("RF")} - early:
+                    alerting, shown = seen, answered
+        told = raise_alerts(db, runner, shown, alerting, now)
         clear_draft(db, user_id)
     self_resume = runner.profile.site not in HIGH_RISK_SITES and not told
     return decision, self_resume, told
@@ -157,8 +175,9 @@ def notify_outbox(chat: Chat) -> None:
 async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
+    answered = checkin_from(ctx.answers, fill=GREEN) if stopped else None
     decision, self_resume, told = await store.run(decide_and_save, ctx.user_id, checkin, ctx.now,
-                                                  bool(stopped), weekly_asked(ctx.answers))  # fmt: skip
+                                                  bool(stopped), weekly_asked(ctx.answers), answered)  # fmt: skip
     if told and (decision.alert or decision.reviews):
         notify_outbox(chat)
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
@@ -220,7 +239,7 @@ def salvage(db, user_id: int, answers: dict, now: dt.datetime) -> None:
     is known (bone fields not answered read as not green); nothing answered is lost."""
     if answers.get(STOPPED) and decision_on(db, user_id, dt.date.fromisoformat(answers["_date"])) is None:
         decide_and_save(db, user_id, checkin_from(answers), now, already_told=True,
-                        asked=weekly_asked(answers))
+                        asked=weekly_asked(answers), answered=checkin_from(answers, fill=GREEN))
 
 
 def finish_stale_stops(db, now: dt.datetime) -> int:

@@ -68,7 +68,10 @@ async def test_monday_digest_of_a_week_with_a_stop(sandbox, bot, clock):
     assert "• Check-ins: 7 of 7" in ann_part and "• Alerts: none" in ann_part
     assert "• Bone pain: none all week" in ann_part and "• Sleep and food: no flags" in ann_part
     assert "• Check-ins: 7 of 7" in bob_part
-    assert "• Alerts: urgent Wed 4 Mar (night pain, pain at rest, pain getting worse)" in bob_part
+    # the alert at the first red-flag answer (pain at rest), then one when the rest of the
+    # check-in showed another (night pain): issue 16, a red flag stops at once
+    assert ("• Alerts: urgent Wed 4 Mar (pain at rest, pain getting worse); urgent Wed 4 Mar "
+            "(night pain, pain at rest, pain getting worse)") in bob_part
     assert "• Bone pain: peak 3/10 on Wed 4 Mar, 0/10 at the last check-in — easing; night pain Wed 4 Mar" in bob_part
     assert re.search(r"• Stage: W1 → W\d \(.*\); stopped Wed 4 Mar at W2, back on the plan Thu 5 Mar", bob_part), bob_part
     assert "• Sleep and food: under 7 h sleep on 3 nights; calcium under 1000 mg on 7 days" in cat_part
