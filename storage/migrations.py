@@ -175,7 +175,22 @@ def _v2_snooze(db: Database) -> None:
     db.execute("CREATE INDEX runners_reminders ON runners(active, paused)")
 
 
-MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze]
+def _v3_inbox(db: Database) -> None:
+    """The inbox (storage/inbox.py): each update from Telegram, stored before it is
+    acknowledged, until handled and pruned. `payload` is the update's JSON as received."""
+    db.execute(
+        """CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            handled_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX inbox_unhandled ON inbox(update_id) WHERE handled_at IS NULL")
+    db.execute("CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL")
+
+
+MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_inbox]
 
 
 def schema_version(db: Database) -> int:
