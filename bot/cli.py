@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"stridecoach: cannot create the lock file next to the database {settings.db}: "
+        print(f"stridecoach: cannot open the database {settings.db} to lock it: "
               f"{exc.strerror or exc}. Does its directory exist and is it writable?",
               file=sys.stderr)  # fmt: skip
         return 2
@@ -210,6 +211,16 @@ def _prune_backups(directory: Path, keep: int) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # everything we write (database, its -wal/-shm, the webhook secret, backups, exports)
+    # holds health data or a secret: readable by the bot's user only
+    previous = os.umask(0o077)
+    try:
+        return _command(args)
+    finally:
+        os.umask(previous)  # main() is called in-process by tests, too
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "simulate":
         from bot import simulate_cli
 

@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -36,8 +37,21 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_EVERY = 1000  # loop writes between the thread's passive checkpoints (≈ 1000 pages)
 
 
+def create_private(path: str | Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists: a database holds health data, so
+    only the bot's user may read it (SQLite gives its -wal and -shm files the same mode)."""
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    except FileExistsError:
+        pass
+
+
 def open_db(path: str | Path) -> Database:
-    """Open (or create) the database at `path` (or ":memory:") with WAL and our pragmas."""
+    """Open (or create, mode 0600) the database at `path` (or ":memory:") with WAL and our
+    pragmas."""
+    create_private(path)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     db = Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
