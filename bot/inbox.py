@@ -72,10 +72,11 @@ class Inbox:
         rows = [(u["update_id"], json.dumps(u, ensure_ascii=False, separators=(",", ":")))
                 for u in raw]  # fmt: skip
         new = set(await self.store.write(add_updates, rows, utc_iso()))
-        self.duplicates += len(raw) - len(new)
+        self.duplicates += len(raw) - len(new)  # copies stored before, or twice in the batch
         self.taken += len(new)
         for data in raw:
-            if data["update_id"] in new:
+            if data["update_id"] in new:  # once, even if the batch held it twice
+                new.discard(data["update_id"])
                 self._queue(data["update_id"], self._parse(data))
         return len(new)
 

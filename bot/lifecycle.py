@@ -30,7 +30,11 @@ async def running(app: Application, stop: asyncio.Event | None = None, *,
     for sig in signals:
         loop.add_signal_handler(sig, _on_signal, stop, sig)
     try:
-        await app.initialize()
+        try:
+            await app.initialize()
+        except BaseException:
+            await _close_requests(app)  # PTB's shutdown skips an application never initialised
+            raise
         if app.post_init:
             await app.post_init(app)
         await app.start()
@@ -48,6 +52,13 @@ async def running(app: Application, stop: asyncio.Event | None = None, *,
             for sig in signals:
                 with contextlib.suppress(Exception):
                     loop.remove_signal_handler(sig)
+
+
+async def _close_requests(app: Application) -> None:
+    # the bot's two HTTP clients (getUpdates, everything else); opened before getMe failed
+    for request in getattr(app.bot, "_request", ()):
+        with contextlib.suppress(Exception):
+            await request.shutdown()
 
 
 def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:

@@ -182,27 +182,26 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
     cleanly (bot/lifecycle.py)."""
     if not settings.webhook_url:
         raise ValueError("webhook mode needs STRIDECOACH_WEBHOOK_URL (or --webhook-url)")
-    secret = webhook_secret(settings)
-    logs.add_secret(secret)
-    server = WebhookServer(app, path=listen_path(settings), secret=secret,
-                           listen=settings.webhook_listen, port=settings.webhook_port)  # fmt: skip
-    try:
-        async with lifecycle.running(app, stop, handle_signals=handle_signals) as stopping:
-            try:
-                await server.start()
-                await app.bot.set_webhook(
-                    settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-                    max_connections=MAX_CONNECTIONS,
-                )  # fmt: skip
-                log.info("webhook mode: taking updates on %s:%d%s", server.listen, server.port,
-                         server.path)  # fmt: skip
-                await stopping.wait()
-                log.info("stopping: finishing the updates in hand")
-            finally:
-                await server.stop()
-    finally:
-        log.info("stopped (%d update(s) taken, %d copies ignored, %d refused)",
-                 server.received, server.duplicates, server.rejected)  # fmt: skip
+    async with lifecycle.running(app, stop, handle_signals=handle_signals) as stopping:
+        # after getMe: a rejected token or an unreachable Bot API ends here with one line
+        secret = webhook_secret(settings)
+        logs.add_secret(secret)
+        server = WebhookServer(app, path=listen_path(settings), secret=secret,
+                               listen=settings.webhook_listen, port=settings.webhook_port)  # fmt: skip
+        try:
+            await server.start()
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                max_connections=MAX_CONNECTIONS,
+            )  # fmt: skip
+            log.info("webhook mode: taking updates on %s:%d%s", server.listen, server.port,
+                     server.path)  # fmt: skip
+            await stopping.wait()
+            log.info("stopping: finishing the updates in hand")
+        finally:
+            await server.stop()
+            log.info("webhook server closed (%d update(s) taken, %d copies ignored, %d refused)",
+                     server.received, server.duplicates, server.rejected)  # fmt: skip
 
 
 def run(app: Application, settings: Settings) -> int:
