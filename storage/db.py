@@ -17,6 +17,7 @@ See `Store.read` for why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -42,10 +43,8 @@ def create_private(path: str | Path) -> None:
     only the bot's user may read it (SQLite gives its -wal and -shm files the same mode)."""
     if str(path) == ":memory:" or str(path).startswith("file:"):
         return
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
-    except FileExistsError:
-        pass
 
 
 def open_db(path: str | Path) -> Database:

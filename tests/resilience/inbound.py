@@ -35,6 +35,7 @@ import random
 import signal
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -118,6 +119,11 @@ class Poster:
                 await asyncio.sleep(0.05)
 
 
+def confirmed(sandbox: Sandbox, pending_before: int) -> int:
+    """Polling: updates confirmed by the getUpdates offset (dropped from Telegram's queue)."""
+    return pending_before - len(sandbox.world.updates)
+
+
 def command_update(update_id: int, person, text: str) -> dict:
     """A private-chat command from `person`, as Telegram would POST it."""
     who = {"id": person.id, "is_bot": False, "first_name": person.chat.user.first_name}
@@ -155,13 +161,12 @@ async def run_inbound(workdir: Path, mode: str, *, rounds: int = 1, users: int =
                     ids = itertools.count(FIRST_UPDATE + n * total)
                     updates = [command_update(next(ids), p, c) for c in COMMANDS for p in people]
                     posting = asyncio.create_task(poster.deliver(updates))
-                    acknowledged = lambda: poster.acknowledged  # noqa: E731
+                    acknowledged = partial(getattr, poster, "acknowledged")
                 else:
                     for command in COMMANDS:  # everyone's three commands, in this order
                         for person in people:
                             await person.send(command)
-                    pending0 = len(sandbox.world.updates)
-                    acknowledged = lambda: pending0 - len(sandbox.world.updates)  # noqa: E731 - confirmed by the offset
+                    acknowledged = partial(confirmed, sandbox, len(sandbox.world.updates))
                 deadline = time.monotonic() + timeout
                 while acknowledged() < kill_at:
                     if time.monotonic() > deadline or bot.proc.returncode is not None:
