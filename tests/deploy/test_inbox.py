@@ -1,7 +1,6 @@
 """The inbox end to end: the same update_id delivered twice is handled once (webhook and
 polling); an update stored but not handled before a stop is handled at the next start."""
 
-import asyncio
 import copy
 import json
 
