@@ -565,6 +565,8 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
         phases = [("saturated", 0.0), ("paced", args.think)]
         if not args.skip_busy:
             phases.append(("paced_busy", args.think))
+        if args.phases:
+            phases = [(p, t) for p, t in phases if p in args.phases.split(",")]
         if args.profile:
             phases.append(("profile", args.think if args.profile_paced else 0.0))
         profile_out = args.profile and (args.profile if name == "stridecoach" else
@@ -760,6 +762,11 @@ if __name__ == "__main__":
         "--skip-busy",
         action="store_true",
         help="leave out the paced phase with one core kept busy by another process",
+    )
+    parser.add_argument(
+        "--phases",
+        metavar="LIST",
+        help="run only these of saturated,paced,paced_busy (experiments; alone always runs)",
     )
     parser.add_argument(
         "--only",
