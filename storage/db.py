@@ -60,6 +60,13 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
+def point_read(fn: Callable[..., T]) -> Callable[..., T]:
+    """Mark `fn(db, ...)` as a read of a few rows by key: `Store.run` then runs it like
+    `Store.read`, on the event loop, instead of handing it to the database thread."""
+    fn.point_read = True  # type: ignore[attr-defined]
+    return fn
+
+
 def utc_iso(moment: dt.datetime | None = None) -> str:
     """`moment` (default: now) as a UTC ISO string with microseconds, e.g.
     "2026-03-04T07:00:00.000000+00:00". One fixed width, so strings sort like times."""
@@ -93,7 +100,21 @@ class Store:
         self.checkpoints = 0
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `fn(db, *args, **kwargs)` on the database thread and return its result."""
+        """Run `fn(db, *args, **kwargs)` on the database thread and return its result; a
+        `point_read` function as `read` does (on the loop, the thread if SQLite is busy).
+
+        The thread buys no parallelism for a point read: its Python work holds the GIL as the
+        loop's would, and the query itself takes microseconds. What it costs is the hand-off:
+        the thread must be woken, take the GIL (forcing the loop off it and waiting until the
+        OS has scheduled the thread), and wake the loop with the result. On a machine whose
+        other core is busy each of those waits is a scheduling delay, and the loop — every
+        runner's update — stands still through it (benchmarks/checkin_load.py, paced_busy).
+        """
+        if not kwargs and getattr(fn, "point_read", False):
+            return await self.read(fn, *args)
+        return await self._on_thread(fn, *args, **kwargs)
+
+    async def _on_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._executor, functools.partial(fn, self.db, *args, **kwargs)
@@ -129,14 +150,14 @@ class Store:
 
     async def _on_loop(self, kind: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._path == ":memory:" or self._path.startswith("file:"):
-            return await self.run(fn, *args)  # a second connection would see another database
+            return await self._on_thread(fn, *args)  # a second connection sees another database
         try:
             db = self._loop_dbs.get(kind) or self._open_on_loop(kind)
             result = fn(db, *args)
         except sqlite3.OperationalError as exc:
             if not exc.sqlite_errorname.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
                 raise  # e.g. a write attempted in `read`: a bug, not a reason to retry
-            return await self.run(fn, *args)  # the thread waits its turn instead
+            return await self._on_thread(fn, *args)  # the thread waits its turn instead
         self.on_loop[kind] += 1
         return result
 
