@@ -2,6 +2,7 @@
 
 import datetime as dt
 import gc
+import logging
 import sys
 from collections.abc import Callable
 
@@ -14,7 +15,9 @@ from bot.polling import Poller
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from dialogs import handlers
-from storage import Store, migrate
+from storage import Store, migrate, quick_check
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 
@@ -50,7 +53,14 @@ async def prepare(app: Application) -> None:
     bot.lifecycle calls it as post_init; code that starts the application by hand calls it
     after `initialize()`.
     """
-    await app.bot_data["store"].run(migrate)
+    store = app.bot_data["store"]
+    problems = await store.run(quick_check)
+    if problems != ["ok"]:  # the bot still runs (runners may be served), /healthz says 503
+        app.bot_data["integrity"] = problems
+        log.error("the database %s failed its integrity check (%s): restore it from a "
+                  "backup (`stridecoach db backup` makes them)", app.bot_data["settings"].db,
+                  problems[0])  # fmt: skip
+    await store.run(migrate)
     inbox: Inbox = app.bot_data["inbox"]
     await inbox.replay()
     inbox.start()
@@ -105,6 +115,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     app.bot_data["histogram"] = app.update_processor.histogram  # for /healthz
     inbox = app.bot_data["inbox"] = Inbox(app, store)
     app.update_processor.on_done = inbox.done
+    app.bot_data["update_outcomes"] = app.update_processor.outcomes  # for /healthz
+    app.bot_data["update_failed"] = app.update_processor.outcomes.failed  # dialogs' on_error
     if clock is not None:
         app.bot_data["clock"] = clock
     handlers.install(app)

@@ -1,4 +1,4 @@
-"""The `stridecoach` console script: run, try, simulate, db."""
+"""The `stridecoach` console script: run, try, simulate, rules, db."""
 
 from __future__ import annotations
 
@@ -34,7 +34,25 @@ def _parser() -> argparse.ArgumentParser:
         help="webhook mode: the public HTTPS URL Telegram posts updates to "
         "(overrides STRIDECOACH_WEBHOOK_URL)",
     )  # fmt: skip
-    sub.add_parser("try", help="chat with the bot offline, against a local Bot API sandbox")
+    tryit = sub.add_parser(
+        "try", help="chat with the bot offline, against a local Bot API sandbox",
+        description="The real bot offline: several people (/as NAME), a clock you move "
+        "(/tomorrow, /at HH:MM, /days N), pictures and files saved under "
+        "./stridecoach-try-files/. /tryhelp inside lists the try commands.",
+    )  # fmt: skip
+    tryit.add_argument("--script", metavar="FILE",
+                       help="replay the lines of FILE (as typed, /as and /tomorrow included) "
+                       "on a fresh database and print the transcript")  # fmt: skip
+    tryit.add_argument("--db", metavar="PATH",
+                       help="the database (default ./stridecoach-try.db; with --script a "
+                       "fresh one that is thrown away)")  # fmt: skip
+    tryit.add_argument("--fresh", action="store_true",
+                       help="start over: delete the try database and its clock first")
+    tryit.add_argument("--open", action="store_true",
+                       help="open each picture and file the bot sends with the system viewer")
+    tryit.add_argument("--start", metavar="WHEN",
+                       help="start the clock at WHEN, e.g. 2026-03-02T06:30 (UTC) or with an "
+                       "offset; default now, or where the last session left the clock")  # fmt: skip
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("migrate", help="create or upgrade the schema")
@@ -52,8 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--runner", type=int, required=True, help="the runner's Telegram user id")
     export.add_argument("--out", required=True, help="a directory for the CSV files")
     sim = sub.add_parser("simulate", help="replay a scenario through the progression engine")
-    sim.add_argument("scenario", help="path of a scenario JSON file")
+    sim.add_argument("scenario", nargs="+",
+                     help="scenario JSON files; with several, each output is headed by its name")
     sim.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    rules = sub.add_parser("rules", help="print every rule ID with its plain-language text and sources")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text")
     return parser
 
 
@@ -80,6 +101,11 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if settings.token is None or not settings.token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
+        return 2
+    from storage import check_file
+
+    if (problem := check_file(settings.db)) is not None:
+        print(f"stridecoach: {problem}", file=sys.stderr)
         return 2
     from bot import instance
     from bot.logs import setup
@@ -225,12 +251,16 @@ def _command(args: argparse.Namespace) -> int:
         from bot import simulate_cli
 
         return simulate_cli.main(args.scenario, args.format)
+    if args.command == "rules":
+        from bot import rules_cli
+
+        return rules_cli.main(args.format)
     if args.command == "run":
         return _run(args)
     if args.command == "try":
         from bot import try_cli
 
-        return try_cli.main()
+        return try_cli.main(args.script, args.db, args.start, args.open, args.fresh)
     if args.command == "db":
         return _db(args)
     if args.command == "export":

@@ -7,11 +7,19 @@ The answer is JSON:
      "last_tick": "2026-03-02T06:01:00+00:00", "last_tick_age_s": 12.5,
      "sender": {...OutboxSender.health()...}}
 
-HTTP 200 when healthy; 503 when the database does not answer a trivial query (through the
-Store, so the database thread is checked too) or the minute tick has not run for
-`STALE_TICK` (a stuck job queue means no reminders). Before the first tick the start of the
-health server stands in for it. The outbox backlog and the sender's counters are reported
-but do not make the bot unhealthy: a backlog during a big fan-out is normal.
+HTTP 200 when healthy; 503, each reason a line of "problems", when:
+- the database does not answer a trivial query (through the Store, so the database thread
+  is checked too);
+- a database write failed with a storage error (full disk, I/O error, a damaged page) in
+  the last minute, or no write has succeeded since (`StorageHealth`);
+- `PRAGMA quick_check` at start-up found the file damaged (`integrity`);
+- the last handled update failed within the last minute (a runner got "Sorry…");
+- the outbox sender's loop failed within the last minute (no reminders or alerts go out);
+- the sender is under a bot-wide flood-control pause of more than `PAUSE_LIMIT_S`;
+- the minute tick has not run for `STALE_TICK` (a stuck job queue means no reminders).
+  Before the first tick the start of the health server stands in for it.
+The outbox backlog, rows given up on (`outbox_failed_24h`) and the sender's counters are
+reported but do not make the bot unhealthy: a backlog during a big fan-out is normal.
 
 Webhook mode serves it beside the webhook; polling mode serves it only when
 STRIDECOACH_HEALTH_PORT is set (`attach`).
@@ -34,6 +42,8 @@ log = logging.getLogger(__name__)
 
 STALE_TICK = dt.timedelta(minutes=3)
 DB_TIMEOUT_S = 5.0
+RECENT_S = 60.0  # an error this recent makes the bot unhealthy
+PAUSE_LIMIT_S = 60.0  # a bot-wide flood-control pause longer than this: unhealthy
 PTB_APP = web.AppKey("ptb_app", Application)
 STARTED = web.AppKey("started", dt.datetime)
 
@@ -43,9 +53,9 @@ def _now(bot_data: dict[str, Any]) -> dt.datetime:
     return clock() if clock else dt.datetime.now(dt.UTC)
 
 
-def _probe(db: Any) -> int:
+def _probe(db: Any, now: dt.datetime) -> tuple[int, int]:
     db.execute("SELECT 1").fetchone()
-    return storage.backlog_count(db)
+    return storage.backlog_count(db), storage.failed_count(db, now - dt.timedelta(days=1))
 
 
 def _updates(bot_data: dict[str, Any]) -> dict[str, Any] | None:
@@ -66,13 +76,14 @@ async def report(
     """(healthy, body) from the application's `bot_data` (store, sender, last_tick, clock)."""
     problems: list[str] = []
     database: dict[str, Any] = {"ok": False, "error": None}
-    backlog = None
+    backlog = failed = None
+    now = _now(bot_data)
     store = bot_data.get("store")
     if store is None:
         database["error"] = "no store"
     else:
         try:
-            backlog = await asyncio.wait_for(store.run(_probe), DB_TIMEOUT_S)
+            backlog, failed = await asyncio.wait_for(store.run(_probe, now), DB_TIMEOUT_S)
             database["ok"] = True
         except TimeoutError:
             database["error"] = f"no answer within {DB_TIMEOUT_S:g} s"
@@ -80,26 +91,47 @@ async def report(
             database["error"] = type(exc).__name__
     if not database["ok"]:
         problems.append("database unreachable")
+    store_health = getattr(store, "health", None)
+    if store_health is not None and (problem := store_health.problem()):
+        problems.append(problem)
+    if integrity := bot_data.get("integrity"):
+        problems.append(f"database integrity check at start-up failed: {integrity[0]}")
+    outcomes = bot_data.get("update_outcomes")
+    if outcomes is not None and (problem := outcomes.problem(RECENT_S)):
+        problems.append(problem)
+    sender = bot_data.get("sender")
+    sender_health = sender.health() if sender is not None else None
+    problems += _sender_problems(sender_health or {})
 
-    now = _now(bot_data)
     last_tick = bot_data.get("last_tick")
     since = last_tick or started
     age = (now - since).total_seconds() if since else None
     if age is not None and age > STALE_TICK.total_seconds():
         problems.append(f"no scheduler tick for {age:.0f} s")
 
-    sender = bot_data.get("sender")
     body = {
         "status": "unhealthy" if problems else "ok",
         "problems": problems,
         "database": database,
         "outbox_backlog": backlog,
+        "outbox_failed_24h": failed,
         "last_tick": last_tick.isoformat() if last_tick else None,
         "last_tick_age_s": round(age, 1) if age is not None and last_tick else None,
-        "sender": sender.health() if sender is not None else None,
+        "sender": sender_health,
         "updates": _updates(bot_data),
     }
     return not problems, body
+
+
+def _sender_problems(sender: dict[str, Any]) -> list[str]:
+    problems = []
+    error_age = sender.get("last_loop_error_age_s")
+    if error_age is not None and error_age <= RECENT_S:
+        problems.append(f"outbox sender failed {error_age:.0f} s ago")
+    paused = sender.get("paused_s") or 0
+    if paused > PAUSE_LIMIT_S:
+        problems.append(f"outbox sender paused by flood control for {paused:.0f} s more")
+    return problems
 
 
 async def handle(request: web.Request) -> web.Response:

@@ -1,7 +1,8 @@
-"""Updates of one user in order, different users concurrently (DESIGN.md decision 2)."""
+"""Updates of one user in order, different users concurrently (docs/DESIGN.md decision 2)."""
 
 import asyncio
 import bisect
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,34 @@ def percentile_ms(counts: list[int], q: float) -> float | None:
     return float("inf")
 
 
+class Outcomes:
+    """Whether the last handled update failed, and when (for /healthz). The error handler
+    calls `failed(update)` while PTB handles it; the processor calls `done(update)` after."""
+
+    def __init__(self) -> None:
+        self._failing: set[int] = set()  # id() of updates whose handler raised, in flight
+        self.errors = 0
+        self.last_failed = False
+        self.failed_at = -math.inf  # monotonic
+
+    def failed(self, update: object) -> None:
+        if update is not None:
+            self._failing.add(id(update))
+            self.errors += 1
+
+    def done(self, update: object) -> None:
+        self.last_failed = id(update) in self._failing
+        self._failing.discard(id(update))
+        if self.last_failed:
+            self.failed_at = time.monotonic()
+
+    def problem(self, within_s: float = 60.0) -> str | None:
+        age = time.monotonic() - self.failed_at
+        if self.last_failed and age <= within_s:
+            return f"the last update failed {age:.0f} s ago"
+        return None
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """A lock per user: a second update of the same user waits for the first to finish."""
 
@@ -54,6 +83,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.active = 0  # updates being handled right now
         # called once an update's handler has finished (the inbox marks its row handled)
         self.on_done: Callable[[object], Awaitable[None]] | None = None
+        self.outcomes = Outcomes()
 
     def busy(self) -> bool:
         """Whether someone is chatting right now (the outbox sender lets them go first)."""
@@ -75,6 +105,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             await self._finished(update)
         finally:
             self.active -= 1
+            self.outcomes.done(update)
             # bot-side time: from PTB handing it over, through waiting for the user's previous
             # update, to the handler's end (its replies sent)
             self.histogram.add(time.perf_counter() - began)

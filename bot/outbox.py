@@ -1,4 +1,4 @@
-"""The outbox sender: delivers the rows of the `outbox` table at a paced rate (DESIGN.md
+"""The outbox sender: delivers the rows of the `outbox` table at a paced rate (docs/DESIGN.md
 decision 4).
 
 Everything the bot sends on its own (reminders, weekly summaries, coach alerts) is queued
@@ -17,13 +17,19 @@ Delivery rules:
   of rows claimed but not yet finished is bounded (about a second of sending), so a newly
   queued urgent row waits at most about that long; a chat with a huge backlog of its own
   can fill that window and slow the others.
-- `RetryAfter`: the row is retried after `retry_after`, and all sending pauses that long
-  (Telegram's flood control is bot-wide). `NetworkError`/`TimedOut` (5xx, dropped
-  connections, slow answers) and any unexpected exception: retried with exponential backoff
-  (`backoff_base_s * 2**(attempts-1)`, capped at `backoff_max_s`, ±10 % jitter) until
-  `max_attempts`, then failed with the error recorded. `Forbidden` (the user blocked the bot)
-  and `BadRequest` "chat not found": failed and the runner marked inactive (reminders skip
-  them; /start re-activates). Any other `BadRequest`: failed (permanent).
+- `RetryAfter`: the row is retried after `retry_after`, and that chat pauses that long: its
+  other claimed rows go back to 'pending' and it is not claimed from until then, so other
+  chats (an urgent alert) go on. Several chats limited at once mean a bot-wide limit: then
+  all sending pauses (`bot/flood.py`). `NetworkError`/`TimedOut` (5xx, dropped connections,
+  slow answers) and any unexpected exception: retried with exponential backoff
+  (`backoff_base_s * 2**(attempts-1)`, capped at `backoff_max_s`, ±10 % jitter).
+  `Forbidden` (the user blocked the bot) and `BadRequest` "chat not found": failed and the
+  runner whose chat it is marked inactive (reminders skip them; /start re-activates). Any
+  other `BadRequest`: failed (permanent).
+- Bounded: a row claimed `max_attempts` times (429s included), or older than `max_age_s`
+  (`urgent_max_age_s` for rows of at least `urgent_priority`), is failed, logged and
+  counted (`expired`); `on_give_up(db, row)` then runs (an urgent alert: the runner is told
+  it did not reach their coach).
 - When a message of a chat is retried, the later messages of that chat wait for it (for
   up to its retry time plus a grace), so the chat still sees them in order.
 - `attempts` counts claims: a row claimed but released unsent by `stop()` has used one.
@@ -51,15 +57,15 @@ import random
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 import storage
 from bot import payload as payloads
+from bot.delivery import EXPIRE_EVERY_S, Lane, Outcomes, mark_sent_and_wipe
+from bot.flood import FloodControl
 from bot.pacing import Pacer, wait
 from dialogs.chat import retry_seconds
 from storage import OutboxMessage
@@ -74,8 +80,6 @@ warnings.filterwarnings(
 
 retry_after_seconds = retry_seconds  # one reading of RetryAfter for replies and the outbox
 
-ERROR_LIMIT = 500  # characters of an error kept in `last_error`
-JITTER = 0.1
 
 Clock = Callable[[], dt.datetime]
 
@@ -84,22 +88,11 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(eq=False)
-class _Lane:
-    """One chat: its claimed rows in sending order, and when it may send next."""
-
-    queue: list[OutboxMessage] = field(default_factory=list)
-    last_done: float = -math.inf  # monotonic end of the last request to this chat
-    held: dict[int, tuple[float, float]] = field(default_factory=dict)  # id -> (due, give up)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
 def _order(message: OutboxMessage) -> tuple[int, int]:
     return (-message.priority, message.id)
 
 
-class OutboxSender:
+class OutboxSender(Outcomes):
     """Delivers outbox rows through `bot` (an initialised `telegram.Bot`, e.g. `app.bot`).
 
     >>> sender = OutboxSender(app.bot, store)
@@ -132,6 +125,10 @@ class OutboxSender:
         seed: int | None = None,
         prepare: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
         busy: Callable[[], bool] | None = None,
+        max_age_s: float = 12 * 3600,
+        urgent_max_age_s: float = 1800,
+        urgent_priority: int = 10,
+        on_give_up: Callable[[Any, OutboxMessage], Any] | None = None,
     ) -> None:
         if rate_per_s <= 0 or max_concurrency < 1 or max_attempts < 1:
             raise ValueError("rate_per_s, max_concurrency and max_attempts must be positive")
@@ -144,6 +141,10 @@ class OutboxSender:
         self._busy = busy  # see Pacer: runners who are chatting go first
         self._chat_interval = max(0.0, per_chat_interval_s)
         self._max_attempts = max_attempts
+        self._max_age = max_age_s
+        self._urgent_max_age = urgent_max_age_s
+        self._urgent_priority = urgent_priority
+        self._on_give_up = on_give_up  # runs on the database thread, `fn(db, row)`
         self._backoff_base = backoff_base_s
         self._backoff_max = backoff_max_s
         self._clock: Clock = clock or utc_now
@@ -158,15 +159,20 @@ class OutboxSender:
         self.failed = 0  # rows given up on (blocked ones included)
         self.blocked = 0  # rows whose chat blocked the bot or is gone (runner made inactive)
         self.rate_limited = 0  # RetryAfter answers
+        self.expired = 0  # rows given up on for their attempts or age
+        self.loop_errors = 0
+        self.loop_error_at: float | None = None  # monotonic time of the last loop/lane error
         self.last_tick: dt.datetime | None = None
         self._reset()
 
     def _reset(self) -> None:
-        self._lanes: dict[int, _Lane] = {}
+        self._lanes: dict[int, Lane] = {}
         self._outstanding = 0  # rows claimed, not yet finished
         self._in_flight = 0
         self._eager = False  # a producer woke us: claim as soon as there is room
         self._pacer = Pacer(self._rate, self._busy)
+        self._flood = FloodControl(self._pacer)
+        self._last_expire = -math.inf
         self._parts_done: dict[int, int] = {}  # row id -> parts already delivered (photo)
         self._poke = asyncio.Event()
         self._stop = asyncio.Event()
@@ -183,7 +189,11 @@ class OutboxSender:
         if self._task is not None:
             raise RuntimeError("the outbox sender is already running")
         self._reset()
-        requeued = await self._store.run(storage.requeue_stuck_sending)
+        try:
+            requeued = await self._store.run(storage.requeue_stuck_sending)
+        except Exception:  # a damaged database: start anyway, failing visibly on /healthz
+            self._loop_error("requeueing rows left in 'sending' failed")
+            requeued = 0
         log.info("outbox sender started; %d row(s) requeued from 'sending'", requeued)
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
@@ -235,16 +245,27 @@ class OutboxSender:
         return True
 
     def health(self) -> dict[str, Any]:
-        """Counters and the last loop tick, for a health endpoint."""
+        """Counters and the last loop tick, for a health endpoint. `paused_s`: the bot-wide
+        flood-control pause left; `chats_paused`: chats under their own."""
         paused = self._pacer.paused_for()
+        now = time.monotonic()
+        error_age = None if self.loop_error_at is None else round(now - self.loop_error_at, 1)
         return {
             "running": self._task is not None and not self._stopping,
             "last_tick": self.last_tick.isoformat() if self.last_tick else None,
             "sent": self.sent, "retried": self.retried, "failed": self.failed,
-            "blocked": self.blocked, "rate_limited": self.rate_limited,
+            "blocked": self.blocked, "rate_limited": self.rate_limited, "expired": self.expired,
             "claimed": self._outstanding, "in_flight": self._in_flight,
-            "paused_s": round(paused, 3),
+            "paused_s": round(paused, 3), "bot_wide_pauses": self._flood.bot_wide,
+            "chats_paused": len(self._flood.paused_chats(now)),
+            "longest_chat_pause_s": round(self._flood.longest_chat_pause(now), 1),
+            "loop_errors": self.loop_errors, "last_loop_error_age_s": error_age,
         }  # fmt: skip
+
+    def _loop_error(self, what: str) -> None:
+        self.loop_errors += 1
+        self.loop_error_at = time.monotonic()
+        log.exception("outbox: %s", what)
 
     # --- claiming -------------------------------------------------------------------------
 
@@ -252,8 +273,8 @@ class OutboxSender:
         while not self._stopping:
             try:
                 more = await self._tick()
-            except Exception:  # a bug must not stop the sender: log it and carry on
-                log.exception("outbox: sender loop error")
+            except Exception:  # a bug (or a failing database) must not stop the sender
+                self._loop_error("sender loop error")
                 more = False
             if self._stopping:
                 break
@@ -270,14 +291,22 @@ class OutboxSender:
         if self._pacer.paused_until > now:  # flood control: claim nothing meanwhile
             await wait(self._poke, self._pacer.paused_until - now)
             return True
+        if now - self._last_expire >= EXPIRE_EVERY_S:
+            self._last_expire = now
+            await self._expire_stale()
         due_held = sum(1 for lane in self._lanes.values()
                        for due, _ in lane.held.values() if due <= now)  # fmt: skip
         limit = max(self._window - self._outstanding, due_held)
         batch: list[OutboxMessage] = []
         if limit > 0:
-            batch = await self._store.run(storage.claim_due, self._clock(), limit)
+            skip = self._flood.paused_chats(now)
+            batch = await self._store.run(storage.claim_due, self._clock(), limit, skip)
+            late = [m for m in batch if self._flood.is_paused(m.chat_id)]  # limited meanwhile
+            if late:
+                await self._store.run(storage.release_claimed, [m.id for m in late])
             for message in batch:
-                self._dispatch(message)
+                if not self._flood.is_paused(message.chat_id):
+                    self._dispatch(message)
             if len(batch) < limit:
                 self._eager = False  # nothing more is due now
             if batch:
@@ -288,7 +317,7 @@ class OutboxSender:
     def _dispatch(self, message: OutboxMessage) -> None:
         lane = self._lanes.get(message.chat_id)
         if lane is None:
-            lane = self._lanes[message.chat_id] = _Lane()
+            lane = self._lanes[message.chat_id] = Lane()
         lane.held.pop(message.id, None)
         bisect.insort(lane.queue, message, key=_order)
         self._outstanding += 1
@@ -325,7 +354,7 @@ class OutboxSender:
 
     # --- sending ----------------------------------------------------------------------------
 
-    async def _lane(self, lane: _Lane) -> None:
+    async def _lane(self, lane: Lane) -> None:
         """Send one chat's claimed rows one after the other."""
         try:
             while not self._stopping:
@@ -355,11 +384,11 @@ class OutboxSender:
                         self._in_flight -= 1
                         self._finished_row()
         except Exception:  # a bug; the lane restarts with the chat's next row
-            log.exception("outbox: chat lane error")
+            self._loop_error("chat lane error")
         finally:
             lane.task = None
 
-    async def _deliver(self, message: OutboxMessage, lane: _Lane) -> None:
+    async def _deliver(self, message: OutboxMessage, lane: Lane) -> None:
         """Send one row (one or two requests) and record the outcome."""
         payload = message.payload
         if self._prepare is not None:
@@ -391,83 +420,9 @@ class OutboxSender:
             return
         lane.last_done = time.monotonic()
         self._parts_done.pop(message.id, None)
-        await self._record(storage.mark_sent, message.id)  # at once: the duplicate window
+        await self._record(mark_sent_and_wipe, message.id)  # at once: the duplicate window
         self.sent += 1
         log.debug("outbox %d sent to chat %d", message.id, message.chat_id)
-
-    # --- outcomes ---------------------------------------------------------------------------
-
-    async def _failed_send(self, message: OutboxMessage, lane: _Lane, exc: Exception) -> None:
-        error = self._describe(exc)
-        if isinstance(exc, RetryAfter):
-            seconds = retry_after_seconds(exc)
-            self.rate_limited += 1
-            self._pacer.pause(seconds)
-            log.info("outbox: flood control, pausing all sends for %.1f s (row %d)",
-                     seconds, message.id)  # fmt: skip
-            await self._retry(message, lane, seconds, error)
-        elif isinstance(exc, Forbidden):
-            await self._fail(message, error, deactivate=True)
-        elif isinstance(exc, BadRequest):
-            await self._fail(message, error, deactivate="chat not found" in str(exc).lower())
-        elif isinstance(exc, ChatMigrated):  # groups only; we send to private chats
-            await self._fail(message, error)
-        else:
-            if not isinstance(exc, NetworkError):  # TimedOut is a NetworkError too
-                log.warning("outbox %d: unexpected %s", message.id, type(exc).__name__,
-                            exc_info=exc)  # fmt: skip
-            if message.attempts >= self._max_attempts:
-                await self._fail(message, f"gave up after {message.attempts} attempts: {error}")
-            else:
-                await self._retry(message, lane, self._backoff(message.attempts), error)
-
-    def _backoff(self, attempts: int) -> float:
-        delay = self._backoff_base * 2 ** max(0, attempts - 1)
-        delay *= 1 + self._rng.uniform(-JITTER, JITTER)
-        return max(0.0, min(self._backoff_max, delay))
-
-    async def _retry(self, message: OutboxMessage, lane: _Lane, delay: float, error: str) -> None:
-        not_before = self._clock() + dt.timedelta(seconds=delay)
-        if await self._record(storage.mark_retry, message.id, not_before, error):
-            self.retried += 1
-            now = time.monotonic()
-            lane.held[message.id] = (now + delay, now + delay + self._hold_grace)
-            if not self._stopping:
-                self._wake_at(delay)
-            log.debug("outbox %d: retry in %.2f s (attempt %d, %s)", message.id, delay,
-                      message.attempts, error.split(":", 1)[0])  # fmt: skip
-
-    async def _fail(self, message: OutboxMessage, error: str, *, deactivate: bool = False) -> None:
-        self._parts_done.pop(message.id, None)
-        if await self._record(storage.mark_failed, message.id, error):
-            self.failed += 1
-            log.info("outbox %d to chat %d failed (%s)", message.id, message.chat_id,
-                     error.split(":", 1)[0])  # fmt: skip
-        if deactivate:
-            self.blocked += 1
-            if message.runner_id is not None:
-                await self._record(storage.set_active, message.runner_id, False)
-                log.info("outbox: runner %d marked inactive", message.runner_id)
-
-    async def _record(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Write an outcome; False (logged) if the row or runner is gone (e.g. /delete)."""
-        try:
-            await self._store.run(fn, *args)
-        except LookupError:
-            log.info("outbox: %s(%s): row gone", fn.__name__, args[0])
-            return False
-        except Exception:
-            log.exception("outbox: %s(%s) failed", fn.__name__, args[0])
-            return False
-        return True
-
-    def _describe(self, exc: BaseException) -> str:
-        text = f"{type(exc).__name__}: {exc}"
-        token = getattr(self._bot, "token", "")
-        if token:
-            text = text.replace(token, "<token>")
-        return text[:ERROR_LIMIT]
-
 
 def _release(db: Any, messages: list[OutboxMessage]) -> None:
     """Put claimed rows that were never tried back to 'pending', as they were."""

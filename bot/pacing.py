@@ -1,5 +1,5 @@
 """Turns for the outbox sender: evenly spaced sends, bot-wide flood-control pauses, and a
-short step aside while runners are chatting (DESIGN.md decision 4)."""
+short step aside while runners are chatting (docs/DESIGN.md decision 4)."""
 
 from __future__ import annotations
 

@@ -55,9 +55,21 @@ class Settings(BaseSettings):
     outbox_chat_interval: float = Field(
         default=1.0, ge=0, description="seconds between two outbox messages to one chat"
     )
+    outbox_max_attempts: int = Field(
+        default=10, ge=1, le=100,
+        description="attempts at one outbox message (flood control included) before it is given up",
+    )  # fmt: skip
+    outbox_max_age_minutes: int = Field(
+        default=720, ge=1,
+        description="minutes an outbox message may wait before it is given up (urgent alerts: 30 at most)",
+    )  # fmt: skip
     reminder_grace_minutes: int = Field(
         default=120, ge=0, description="how late a reminder may still go out after downtime"
     )
+    retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="days delivered outbox messages and the reminder log are kept, then deleted",
+    )  # fmt: skip
     tick_seconds: int = Field(
         default=60, ge=1, le=60, description="how often reminders are checked (60; less only for tests)"
     )

@@ -24,8 +24,11 @@ from storage import (
 
 URGENT_PRIORITY, REVIEW_PRIORITY = 10, 5
 RESEND_AFTER = dt.timedelta(hours=12)
+# An urgent alert not delivered within this long is given up on and the runner told to
+# contact their coach and clinician themselves (the outbox's maximum age for urgent rows).
+URGENT_MAX_AGE_S = 30 * 60
 
-# The check-in answers behind each red flag, for the coach (PROTOCOL.md §3).
+# The check-in answers behind each red flag, for the coach (docs/PROTOCOL.md §3).
 EVIDENCE = {
     "RF1": ("night_pain",), "RF2": ("pain_rest",), "RF3": ("limp",), "RF4": ("tenderness",),
     "RF5": ("hip_groin_pain",), "RF6": ("pain_rest", "pain_morning", "pain_session"),
@@ -129,3 +132,20 @@ def resend_unseen(db, now: dt.datetime) -> int:
             mark_alert_resent(db, alert.id)
         count += 1
     return count
+
+
+def alert_undelivered(db, message) -> int:
+    """Outbox hook (a row given up on): when an urgent alert could not reach a coach, the
+    runner is told, so nobody believes a coach knows what they do not. 1 if queued, else 0."""
+    if message.kind != "alert" or message.runner_id is None:
+        return 0
+    runner = get_runner(db, message.runner_id)
+    if runner is None or runner.chat_id == message.chat_id:
+        return 0
+    coach = next((c for c in coaches_of(db, runner.user_id) if c.chat_id == message.chat_id), None)
+    who = coach.first_name if coach is not None and coach.first_name else "your coach"
+    text = (f"I could not get today's warning through to {who}. Please contact them yourself, "
+            "and see your clinician before you run again — keep resting until then.")  # fmt: skip
+    queued = enqueue(db, runner.chat_id, "alert_undelivered", {"text": text},
+                     f"undelivered:{message.id}", runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+    return 0 if queued is None else 1

@@ -1,4 +1,4 @@
-"""The daily check-in (/checkin): PROTOCOL.md §3 asked as buttons, then the engine's answer."""
+"""The daily check-in (/checkin): docs/PROTOCOL.md §3 as buttons, then the engine's answer."""
 
 import datetime as dt
 
@@ -18,7 +18,7 @@ from dialogs.parsing import (
 )
 from dialogs.runner import register, start
 from dialogs.zones import zone
-from protocols import Checkin, Day, Decision, decide
+from protocols import Checkin, Decision, decide
 from protocols.codes import HIGH_RISK_SITES
 from storage import (
     Store,
@@ -197,10 +197,10 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime) -> tup
     alerts, with the draft cleared, in one transaction.
 
     Returns the decision, whether the runner may resume a stop themself (a low-risk site
-    with no coach linked, DESIGN.md commands), and how many coaches were told.
+    with no coach linked, docs/DESIGN.md commands), and how many coaches were told.
     """
     runner = get_runner(db, user_id)
-    days = [Day(c, d) for c, d in history(db, user_id, limit=HISTORY_DAYS) if c.date < checkin.date]
+    days = [day for day in history(db, user_id, limit=HISTORY_DAYS) if day.date < checkin.date]
     since = days[-1].date + dt.timedelta(days=1) if days else None
     events = events_between(db, user_id, since, checkin.date)
     decision = decide(runner.profile, days, checkin, events)

@@ -118,7 +118,8 @@ def unlink(db, runner_id: int, coach_id: int) -> bool:
         log_action(db, "coach_unlinked", actor_id=runner_id, runner_id=runner_id,
                    detail={"coach_id": coach_id})  # fmt: skip
         name = runner.first_name if runner else "A runner"
-        enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."}, priority=3)
+        enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."},
+                runner_id=runner_id if runner else None, about=(runner_id,), priority=3)  # fmt: skip
     return True
 
 
@@ -142,7 +143,7 @@ def light(db, coach_id: int, runner: RunnerRow, today: dt.date) -> str:
     open_urgent = any(a.kind == "urgent" and a.runner_id == runner.user_id for a in unseen_alerts(db, coach_id))
     if open_urgent or (latest is not None and latest.action == "stop"):
         return "🔴"
-    recent = [d for _, d in history(db, runner.user_id, limit=7) if (today - d.date).days < 7]
+    recent = [day.decision for day in history(db, runner.user_id, limit=7) if (today - day.date).days < 7]
     if latest is None or (today - latest.date).days >= 3:
         return "🟠"
     if any(d.action in ("repeat", "regress") or d.escalation == "review" for d in recent):
@@ -188,7 +189,7 @@ def athlete_text(db, coach_id: int, number: str | None) -> tuple[str, bool]:
     if runner is None:
         return NO_SUCH_ATHLETE, False
     days = history(db, runner.user_id, limit=14)
-    latest = days[-1][1] if days else None
+    latest = days[-1].decision if days else None
     lines = [runner_label(runner)]
     if latest is None:
         lines.append("No check-ins yet.")
@@ -199,14 +200,8 @@ def athlete_text(db, coach_id: int, number: str | None) -> tuple[str, bool]:
     alerts = [a for a in unseen_alerts(db, coach_id) if a.runner_id == runner.user_id]
     if alerts:
         lines.append("Open alerts: " + "; ".join(f"{a.kind} {a.created_at:%b %d} ({' '.join(a.rules)})" for a in alerts))
-    table = history_view.history_table(_days(days))
+    table = history_view.history_table(days)
     return html.escape("\n".join(lines)) + "\n\n" + table, table.startswith("<pre>")
-
-
-def _days(rows):
-    from protocols import Day
-
-    return [Day(c, d) for c, d in rows]
 
 
 def act(db, coach_id: int, number: str | None, kind: str, now: dt.datetime) -> str:

@@ -53,7 +53,9 @@ def _base(
     update: Update, context: ContextTypes.DEFAULT_TYPE, tz: str | None
 ) -> tuple[Chat, FormContext]:
     user = update.effective_user
-    chat = Chat(context.bot, update.effective_chat.id, context.bot_data.get("wake"))
+    # a press on an inline message has no chat; the user's private chat has their id
+    chat_id = update.effective_chat.id if update.effective_chat is not None else user.id
+    chat = Chat(context.bot, chat_id, context.bot_data.get("wake"))
     now = now_of(context)
     today = local_today(now, tz or "UTC")
     return chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)

@@ -35,6 +35,7 @@ def tick(db, now: dt.datetime) -> int:
             continue
         key = f"digest:{coach.user_id}:{local.date().isoformat()}"
         text = digest_text(db, coach.user_id, local.date())
-        if text and enqueue(db, coach.chat_id, "digest", {"text": text}, key) is not None:
+        about = [runner.user_id for runner in athletes_of(db, coach.user_id)]  # it names them
+        if text and enqueue(db, coach.chat_id, "digest", {"text": text}, key, about=about) is not None:
             queued += 1
     return queued

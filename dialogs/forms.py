@@ -1,4 +1,4 @@
-"""Forms as data (DESIGN.md decision 2): questions with buttons, a parser and conditions."""
+"""Forms as data (docs/DESIGN.md decision 2): questions with buttons, a parser and conditions."""
 
 import datetime as dt
 from collections.abc import Awaitable, Callable

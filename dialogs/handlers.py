@@ -6,6 +6,7 @@ import logging
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -32,6 +33,7 @@ from storage import (
     Store,
     add_event,
     decision_on,
+    events_between,
     get_runner,
     latest_decision,
     set_active,
@@ -206,6 +208,23 @@ async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(texts.NO_FORM)
 
 
+FOREIGN_PRESS = "That button works only in your own chat with me."
+GONE_PRESS = "That button no longer works."
+
+
+async def foreign_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before any other button handler: a press counts only on a message in the presser's
+    own private chat with the bot. A press in a group (on a message carrying someone's form
+    data), or on an inline message with no chat (`inline_message_id`), is answered and
+    changes nothing."""
+    query = update.callback_query
+    message = query.message
+    if message is not None and message.chat.type == "private" and message.chat.id == query.from_user.id:
+        return
+    await answer_query(query, GONE_PRESS if message is None else FOREIGN_PRESS)
+    raise ApplicationHandlerStop
+
+
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline buttons: form answers, check-in offers, resume after a clinician visit."""
     query = update.callback_query
@@ -259,6 +278,9 @@ async def _snooze(store: Store, base: FormContext, data: str) -> str:
         return "That button no longer works — send /start to set up."
     if await store.run(decision_on, base.user_id, base.today) is not None:
         return "You have already checked in today — nothing to snooze."
+    if row.snoozed_until is not None and row.snoozed_until > base.now:  # a repeat press
+        local = row.snoozed_until.astimezone(zone(row.tz))
+        return f"Already snoozed — I'll remind you at {local:%H:%M}."
     until = base.now + dt.timedelta(hours=hours)
     await store.run(set_snoozed_until, base.user_id, until)
     local = until.astimezone(zone(row.tz))
@@ -271,7 +293,8 @@ async def _resume_self(store: Store, chat: Chat, base: FormContext) -> str | Non
     latest = await store.run(latest_decision, base.user_id)
     if row is None or latest is None or latest.action != "stop":
         return "That button no longer works."
-    await store.run(_add_event, base.user_id, "resume", base.now)
+    if not await store.run(_resume_once, base.user_id, latest.date, base.now):
+        return "Already noted — your plan restarts at your next fully clear check-in."
     await chat.send(
         "Thank you. Your plan restarts one stage below at your next check-in, once that "
         "check-in is fully clear. If anything hurts, stay with rest and your clinician's advice."
@@ -279,13 +302,21 @@ async def _resume_self(store: Store, chat: Chat, base: FormContext) -> str | Non
     return None
 
 
-def _add_event(db, user_id: int, kind: str, now: dt.datetime) -> None:
-    add_event(db, user_id, Event(date=checkin.event_date(db, user_id, now), type=kind), user_id)
+def _resume_once(db, user_id: int, stopped_on: dt.date, now: dt.datetime) -> bool:
+    """A resume event after the stop of `stopped_on`, unless one is there already (a repeated
+    press); True if added. One transaction, so two presses cannot both add one."""
+    with db.atomic():
+        after = stopped_on + dt.timedelta(days=1)
+        if any(e.type == "resume" for e in events_between(db, user_id, after, None)):
+            return False
+        add_event(db, user_id, Event(date=checkin.event_date(db, user_id, now), type="resume"), user_id)
+    return True
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One user's error is logged and answered; nobody else is affected."""
     log.error("update failed: %s", context.error, exc_info=context.error)
+    context.bot_data.get("update_failed", lambda _: None)(update)  # for /healthz
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, SORRY)
@@ -296,6 +327,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def install(app: Application) -> None:
     """Register every handler on a PTB application: specific ones before catch-alls."""
     private = filters.ChatType.PRIVATE
+    app.add_handler(CallbackQueryHandler(foreign_press), group=-1)
     coach_handlers.install(app)
     progress_handlers.install(app)
     for name, handler in (("start", start_cmd), ("checkin", checkin_cmd), ("today", today_cmd),

@@ -21,9 +21,11 @@ from storage import (
     enqueue,
     events_between,
     export_runner,
+    get_coach,
     get_runner,
     history,
     log_action,
+    wipe_free_space,
 )
 
 PROGRESS_COMMANDS = (
@@ -41,7 +43,7 @@ DELETE_EXPLAINED = (
 
 
 def _days(db, runner_id: int, limit: int | None = None) -> list[Day]:
-    return [Day(c, d) for c, d in history(db, runner_id, limit=limit)]
+    return history(db, runner_id, limit=limit)
 
 
 def _plan(db, runner_id: int, today) -> str:
@@ -116,22 +118,45 @@ async def export_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def delete_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/delete: explain, then ask to confirm with a button."""
     store, chat, base = await base_of(update, context)
-    if await store.run(get_runner, base.user_id) is None:
+    runner, coach = await store.run(_holdings, base.user_id)
+    if runner is None and coach is None:
         await chat.send("I have no data about you.")
         return
     confirm = f"del:confirm:{int(base.now.timestamp())}"
-    await chat.send(DELETE_EXPLAINED, [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])
+    text = DELETE_EXPLAINED if runner is not None else DELETE_COACH_ONLY
+    if runner is not None and coach is not None:
+        text += " " + DELETE_COACH_TOO
+    await chat.send(text, [[("Delete everything", confirm)], [("Keep my data", "del:cancel")]])
 
 
-def _delete(db, runner_id: int) -> int:
-    """Remove every row about the runner and tell their coaches, in one transaction."""
-    runner = get_runner(db, runner_id)
+DELETE_COACH_ONLY = (
+    "This deletes everything I store about you as a coach: your sign-up, your invite link "
+    "(it stops working) and your links to your athletes. Their own data stays theirs. It "
+    "cannot be undone."
+)
+DELETE_COACH_TOO = "Your coach account goes too: your invite link stops working and your athletes are unlinked."
+DELETED = "Done: everything about you is deleted. If you ever want to start again, send /start."
+ALREADY_DELETED = "Already done: I hold no data about you."
+
+
+def _holdings(db, user_id: int):
+    return get_runner(db, user_id), get_coach(db, user_id)
+
+
+def _delete(db, runner_id: int) -> int | None:
+    """Remove every row about the person and tell their coaches, in one transaction; None
+    (and nothing written, not even an audit entry) when there was nothing to delete, so a
+    repeated or forged confirmation is a no-op."""
     with db.atomic():
+        runner, coach = _holdings(db, runner_id)
+        if runner is None and coach is None:
+            return None
         coaches = coaches_of(db, runner_id)
         deleted = delete_runner(db, runner_id)
         name = runner.first_name if runner and runner.first_name else "A runner"
-        for coach in coaches:  # not tied to the runner's id: nothing of theirs remains
-            enqueue(db, coach.chat_id, "runner_left", {"text": f"{name} has left stridecoach; their data is deleted."})
+        for other in coaches:  # about them by id only in outbox_about, gone once it is sent
+            enqueue(db, other.chat_id, "runner_left", {"text": f"{name} has left stridecoach; their data is deleted."},
+                    about=(runner_id,), priority=3)  # fmt: skip
         log_action(db, "runner_deleted")  # without their id
     return deleted
 
@@ -150,20 +175,27 @@ def _confirm_is_fresh(data: str, now: dt.datetime) -> bool:
 
 
 async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Confirm or keep. Presses reach here only from the person's own private chat (see
+    dialogs.handlers.foreign_press); a repeat after the deletion only answers."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
     data = query.data or ""
     if data.startswith("del:confirm") and not _confirm_is_fresh(data, base.now):
         await answer_query(query, DELETE_EXPIRED)
         return
-    await answer_query(query)
     if data.startswith("del:confirm"):
-        await store.run(_delete, base.user_id)
-        await chat.send("Done: everything about you is deleted. If you ever want to start again, send /start.")
-        await chat.edit(query.message.message_id, DELETE_EXPLAINED)  # drops the buttons
+        deleted = await store.run(_delete, base.user_id)
+        if deleted is None:
+            await answer_query(query, ALREADY_DELETED)
+            return
+        await answer_query(query)
+        await store.run(wipe_free_space)  # the deleted bytes leave the write-ahead log too
+        await chat.send(DELETED)
+        await chat.edit(query.message.message_id, query.message.text or DELETE_EXPLAINED)  # drops the buttons
         if chat.wake:
             chat.wake()
     else:
+        await answer_query(query)
         await chat.send("Nothing was deleted.")
 
 

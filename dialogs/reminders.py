@@ -1,4 +1,4 @@
-"""Reminders as rows (DESIGN.md decision 3): who is due, in their own zone, exactly once.
+"""Reminders as rows (docs/DESIGN.md decision 3): who is due, in their own zone, exactly once.
 
 `tick(db, now)` runs once a minute on the database thread (the bot: `tick_batch`, a batch of
 runners per call). For each runner it works out the due moments of today's (and

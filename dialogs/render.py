@@ -1,4 +1,4 @@
-"""A decision as the runner reads it (PROTOCOL.md §6): action, session, reasons, food, next."""
+"""A decision as a runner reads it (docs/PROTOCOL.md §6): action, session, reasons, food, next."""
 
 from protocols import Decision
 

@@ -1,4 +1,4 @@
-"""The generic form runner (DESIGN.md decision 2).
+"""The generic form runner (docs/DESIGN.md decision 2).
 
 It asks the current question, parses button presses and typed text with the same parser,
 stores each answer in the database as it arrives and resumes after a restart exactly where

@@ -3,22 +3,22 @@
 import datetime as dt
 from statistics import mean
 
-from protocols import Checkin, Decision, Profile
+from protocols import Checkin, Day, Decision, Profile
 from protocols.nutrition import (
     PROTEIN_AIM_G_PER_KG,
     SLEEP_TARGET_HOURS,
     calcium_floor_mg,
 )
 
-Days = list[tuple[Checkin, Decision]]
+Week = list[tuple[Checkin, Decision]]
 
 
-def _week(days: Days, end: dt.date) -> Days:
+def _week(days: list[Day], end: dt.date) -> Week:
     start = end - dt.timedelta(days=6)
-    return [(c, d) for c, d in days if start <= c.date <= end]
+    return [(day.checkin, day.decision) for day in days if start <= day.date <= end]
 
 
-def pain_trend(week: Days) -> str:
+def pain_trend(week: Week) -> str:
     """Bone pain (rest and morning) over the week, in words."""
     pains = [max(c.pain_rest, c.pain_morning) for c, _ in week]
     if not pains or not any(pains):
@@ -34,7 +34,7 @@ def pain_trend(week: Days) -> str:
     return "a little bone pain, steady — keep an eye on it."
 
 
-def weekly_summary(profile: Profile, days: Days, today: dt.date) -> str:
+def weekly_summary(profile: Profile, days: list[Day], today: dt.date) -> str:
     week = _week(days, today)
     if not week:
         return "Your week: no check-ins this week. Whenever you are ready, /checkin takes a minute."

@@ -1,4 +1,4 @@
-"""The progression engine: pure rules from PROTOCOL.md, no I/O, no clock, no Telegram."""
+"""The progression engine: pure rules from docs/PROTOCOL.md, no I/O, no clock, no Telegram."""
 
 from protocols.engine import decide, initial_state
 from protocols.ladder import LADDER, PROTOCOL_VERSION

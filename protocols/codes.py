@@ -1,10 +1,10 @@
-"""Stable codes from PROTOCOL.md: injury sites, stages, phases, actions and rule IDs."""
+"""Stable codes from docs/PROTOCOL.md: injury sites, stages, phases, actions and rule IDs."""
 
 from enum import StrEnum
 
 
 class Site(StrEnum):
-    """Injury sites of PROTOCOL.md §1."""
+    """Injury sites of docs/PROTOCOL.md §1."""
 
     TIBIA_POSTEROMEDIAL = "tibia_posteromedial"
     TIBIA_ANTERIOR = "tibia_anterior"

@@ -1,11 +1,13 @@
-"""The stage ladder of PROTOCOL.md §2 as data: session content, frequency and clean counts."""
+"""The stage ladder of docs/PROTOCOL.md §2 as data: session content, frequency and clean counts."""
 
 from dataclasses import dataclass
 from functools import cache
 
 from protocols.codes import STAGES, Phase
 
-PROTOCOL_VERSION = "2026.11-1"
+# The version of docs/PROTOCOL.md the engine encodes; stored beside every decision. "1" was
+# labelled "2026.11-1" before version 2 (storage migration 3 relabels those rows).
+PROTOCOL_VERSION = "2"
 
 # Frequencies (§2): how loading days are placed.
 DAILY = "daily"  # P0 (non-loading) and W: every day
@@ -35,6 +37,7 @@ class StageSpec:
         return self.clean_required_high_risk if high_risk else self.clean_required
 
 
+HARD_SURFACE_SHARE = 0.5  # B and G: hard surfaces at most 50–60 % of the week, the stricter 50 % [A1]
 EASY = "easy, you can talk"
 FLAT = "flat, even surface"
 SOFT = "soft or flat surface"
@@ -118,7 +121,7 @@ LADDER: dict[str, StageSpec] = {
         # §2 Build: weekly plan on run days; minutes come from the week's total (weeks.py).
         StageSpec(
             "B", Phase.BUILD, "run", 45, 45, "easy run on your run days",
-            "mostly soft surfaces; hard surfaces at most 50% of the week",
+            f"mostly soft surfaces; hard surfaces at most {HARD_SURFACE_SHARE:.0%} of the week",
             "conversational pace, " + EASY, WEEKLY_PLAN, 0, 0, True,
         ),
         StageSpec(

@@ -1,11 +1,12 @@
 """Pydantic models of the engine's inputs and outputs, validated with field-naming errors."""
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from protocols.codes import SESSION_KINDS, STAGES, WEEKDAYS, Site
+from protocols.codes import LOADING_KINDS, SESSION_KINDS, STAGES, WEEKDAYS, Site
 from protocols.ladder import LADDER, Phase
 
 Pain = Annotated[int, Field(ge=0, le=10, strict=False)]
@@ -97,7 +98,7 @@ class Profile(BaseModel):
 
 
 class Checkin(BaseModel):
-    """One morning's answers (PROTOCOL.md §3); session fields report on yesterday's session."""
+    """One morning's answers (docs/PROTOCOL.md §3); session fields report on yesterday's session."""
 
     model_config = _STRICT
 
@@ -121,7 +122,7 @@ class Checkin(BaseModel):
 
 
 class Event(BaseModel):
-    """A coach or clinician event (DESIGN.md simulator contract)."""
+    """A coach or clinician event (docs/DESIGN.md simulator contract)."""
 
     model_config = _STRICT
 
@@ -145,7 +146,7 @@ class Session(BaseModel):
 
     @property
     def loading(self) -> bool:
-        return self.kind in ("walk", "readiness", "alterg", "run_walk", "run")
+        return self.kind in LOADING_KINDS
 
 
 class Week(BaseModel):
@@ -159,10 +160,16 @@ class Week(BaseModel):
     run_minutes: int
 
 
-class EngineState(BaseModel):
-    """Everything decide() carries from one day to the next, stored with each decision."""
+@dataclass(slots=True)
+class EngineState:
+    """Everything decide() carries from one day to the next, stored with each decision.
 
-    model_config = ConfigDict(frozen=True)
+    The engine works on a copy of the previous day's state and mutates it through its
+    helpers; slots make a misspelt field an error, not a silent new key. A `Decision` made
+    from it validates it once (pydantic revalidates the instance: `revalidate_instances`).
+    """
+
+    __pydantic_config__ = ConfigDict(revalidate_instances="always")
 
     stage: Stage
     stage_entered: dt.date
@@ -193,9 +200,18 @@ class EngineState(BaseModel):
     vitamin_d_ng_ml: float | None = None
     reviews_sent: tuple[tuple[str, dt.date], ...] = ()
 
+    def set(self, **changes: object) -> None:
+        """Assign several fields at once (an unknown name raises AttributeError)."""
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def copy(self) -> "EngineState":
+        """A working copy for the next day's decision."""
+        return replace(self)
+
 
 class Decision(BaseModel):
-    """The engine's answer for one check-in day (DESIGN.md decision 1)."""
+    """The engine's answer for one check-in day (docs/DESIGN.md decision 1)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -216,22 +232,8 @@ class Decision(BaseModel):
     state: EngineState
 
 
-def trusted(cls: type[BaseModel], values: dict) -> BaseModel:
-    """Build a model from values the engine made itself, skipping validation.
-
-    `model_construct` costs more than a whole decision otherwise would; `values` must hold
-    every field. Outside input always goes through normal validation.
-    """
-    model = cls.__new__(cls)
-    object.__setattr__(model, "__dict__", values)
-    object.__setattr__(model, "__pydantic_fields_set__", set(values))
-    object.__setattr__(model, "__pydantic_extra__", None)
-    object.__setattr__(model, "__pydantic_private__", None)
-    return model
-
-
 class Scenario(BaseModel):
-    """A simulator input file (DESIGN.md, the simulator)."""
+    """A simulator input file (docs/DESIGN.md, the simulator)."""
 
     model_config = ConfigDict(extra="forbid")
 

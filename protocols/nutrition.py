@@ -1,4 +1,4 @@
-"""Nutrition and sleep targets and the feedback shown after each check-in (PROTOCOL.md §5)."""
+"""Nutrition and sleep targets and the feedback shown after each check-in (docs/PROTOCOL.md §5)."""
 
 from protocols.models import Checkin, Profile
 
@@ -13,7 +13,7 @@ VITAMIN_D_DEFICIENT_NG_ML = 30  # [S20, A1]
 def calcium_floor_mg(age: int | None, sex: str | None) -> int:
     """Reference intake [S19]: 1,000 mg at 19–50; 1,300 mg at 9–18 and for women over 50.
 
-    Conservative readings (PROTOCOL.md names no other groups): an unknown age uses the adult
+    Conservative readings (docs/PROTOCOL.md names no other groups): an unknown age uses the adult
     1,000 mg; over 50 with sex not given uses the women's 1,300 mg; men over 50 keep 1,000 mg.
     """
     if age is None:

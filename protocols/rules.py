@@ -1,4 +1,4 @@
-"""Every rule of PROTOCOL.md §4–§5, one function per rule ID, with its source.
+"""Every rule of docs/PROTOCOL.md §4–§5, one function per rule ID, with its source.
 
 Each function answers "does this rule hold today?" from a `Context`; the engine
 (`protocols.engine`) decides which groups apply and what action follows.
@@ -7,10 +7,9 @@ Each function answers "does this rule hold today?" from a `Context`; the engine
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from protocols.codes import HIGH_RISK_SITES, TRABECULAR_SITES
-from protocols.models import Checkin, Decision, Profile
+from protocols.models import Checkin, Decision, EngineState, Profile
 
 DAY = dt.timedelta(days=1)
 
@@ -33,7 +32,7 @@ class Context:
 
     profile: Profile
     checkin: Checkin
-    state: Any  # EngineState fields, read as attributes (a namespace over the working state)
+    state: EngineState  # today's working state (the engine mutates it after the rules read it)
     history: Sequence[Day]
     session_applies: bool  # yesterday had a loading session, so the session fields count
     gap: int  # days without a check-in just before today
@@ -68,6 +67,18 @@ def bone_green(c: Checkin) -> bool:
         and c.pain_morning == 0
         and c.soreness_hours < 24
         and not (c.tenderness or c.swelling or c.limp or c.hip_groin_pain)
+    )
+
+
+def p0_clear(c: Checkin) -> bool:
+    """A check-in that lets P0 end (§7 P0, §8): no rest pain, tenderness, night pain,
+    morning pain or limp; soreness plays no part in P0."""
+    return (
+        c.pain_rest == 0
+        and not c.tenderness
+        and not c.night_pain
+        and c.pain_morning == 0
+        and not c.limp
     )
 
 

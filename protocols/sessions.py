@@ -13,7 +13,7 @@ from protocols.ladder import (
     strength_exercises,
 )
 from protocols.messages import REST_SESSION, plural
-from protocols.models import Profile, Session
+from protocols.models import EngineState, Profile, Session
 
 # Day kinds the engine asks for: a loading session, a scheduled rest day (strength on strength
 # days), a scale-back day (plain rest: bone pain or long soreness today), a stop.
@@ -24,8 +24,8 @@ def _is_strength_day(profile: Profile, day: dt.date) -> bool:
     return WEEKDAYS[day.weekday()] in profile.strength_weekdays
 
 
-def build_session(profile: Profile, s: dict, day: dt.date, kind: str) -> Session:
-    stage = s["stage"]
+def build_session(profile: Profile, s: EngineState, day: dt.date, kind: str) -> Session:
+    stage = s.stage
     if kind == STOP:
         return Session(kind="rest", minutes=0, text=REST_SESSION)
     spec = LADDER[stage]
@@ -69,17 +69,17 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def next_step(profile: Profile, s: dict, day: dt.date) -> str:
+def next_step(profile: Profile, s: EngineState, day: dt.date) -> str:
     """What has to happen to reach the next stage, in plain words (§6)."""
-    stage = s["stage"]
-    if s["stopped_at"] is not None:
+    stage = s.stage
+    if s.stopped_at is not None:
         return (
             "Rest until your check-in is clear and your plan is resumed — by your coach, or "
             "by you after seeing your clinician if no coach is linked. It then restarts one "
             "stage below."
         )
     if stage == "P0":
-        if not s["walking_cleared"]:
+        if not s.walking_cleared:
             return (
                 "When your clinician clears walking and you have two mornings in a row "
                 "without rest pain or tenderness, walking starts (W1)."
@@ -90,7 +90,7 @@ def next_step(profile: Profile, s: dict, day: dt.date) -> str:
     if stage == "B":
         pre = profile.pre_injury_weekly_minutes
         goal = -(-pre * 8 // 10)
-        total = weeks.week_total(s) if s["week_full"] else None
+        total = weeks.week_total(s) if s.week_full else None
         now = f"This week {total} min in all. " if total else ""
         return (
             f"{now}Each green week adds up to 10%, toward your {pre} min before the injury; "
@@ -99,9 +99,9 @@ def next_step(profile: Profile, s: dict, day: dt.date) -> str:
     target = next_stage(stage, profile.has_alterg)
     needed = LADDER[stage].clean_needed(profile.site in HIGH_RISK_SITES)
     # a session still being judged (today's, or the last one before a rest day) counts
-    in_flight = s["pending"] is not None and (s["pending_clean"] or not s["pending_reported"])
-    left = needed - s["clean_count"] - int(in_flight)
-    which = "today's session" if s["pending"] == day else "your last session"
+    in_flight = s.pending is not None and (s.pending_clean or not s.pending_reported)
+    left = needed - s.clean_count - int(in_flight)
+    which = "today's session" if s.pending == day else "your last session"
     if stage == "R1":
         step = f"A pain-free pass of the readiness tests, then {target}."
     elif in_flight and left > 0:
@@ -112,7 +112,7 @@ def next_step(profile: Profile, s: dict, day: dt.date) -> str:
         step = f"{plural(left, 'more clean session')} at {stage}, then {target}."
     else:
         step = f"Next loading day you move up to {target} if all stays clear."
-    if target and is_running_stage(target) and not s["running_cleared"]:
+    if target and is_running_stage(target) and not s.running_cleared:
         who = (
             "your coach or clinician" if profile.site in HIGH_RISK_SITES else "your clinician"
         )

@@ -1,4 +1,4 @@
-"""simulate(): replay a scenario day by day with its coach events (DESIGN.md, the simulator)."""
+"""simulate(): replay a scenario day by day with coach events (docs/DESIGN.md, the simulator)."""
 
 from protocols.engine import decide
 from protocols.models import Decision, Scenario
@@ -27,7 +27,7 @@ def simulate(scenario: Scenario) -> list[Decision]:
 
 
 def contract_line(decision: Decision) -> dict:
-    """The simulator's output object for one day (DESIGN.md contract)."""
+    """The simulator's output object for one day (docs/DESIGN.md contract)."""
     session = {
         "kind": decision.session.kind,
         "minutes": decision.session.minutes,

@@ -1,5 +1,7 @@
 """SQLite storage through sqlite-utils: schema, migrations, typed queries and the outbox."""
 
+import types as _types
+
 from storage.alerts import (
     AlertRow,
     add_alert,
@@ -39,6 +41,7 @@ from storage.coaches import (
 from storage.db import Store, open_db, parse_utc, utc_iso
 from storage.drafts import Draft, clear_draft, form_state, load_draft, save_draft
 from storage.events import add_event, events_between
+from storage.integrity import UnusableDatabase, check_file, quick_check
 from storage.migrations import MIGRATIONS, migrate, schema_version
 from storage.outbox import (
     OutboxMessage,
@@ -46,13 +49,16 @@ from storage.outbox import (
     claim_due,
     delete_finished_before,
     enqueue,
+    failed_count,
     get_message,
     mark_failed,
     mark_retry,
     mark_sent,
+    release_claimed,
     requeue_stuck_sending,
+    stale_pending,
 )
-from storage.privacy import delete_runner, export_runner
+from storage.privacy import delete_runner, export_runner, wipe_free_space
 from storage.reminders import claim_reminder, claimed_since, prune_reminder_log, reminder_sent
 from storage.runners import (
     RunnerRow,
@@ -73,83 +79,6 @@ from storage.runners import (
     upsert_runner,
 )
 
-__all__ = [
-    "MIGRATIONS",
-    "AlertRow",
-    "AuditEntry",
-    "CoachRow",
-    "Draft",
-    "OutboxMessage",
-    "RunnerRow",
-    "Schedule",
-    "Store",
-    "add_alert",
-    "add_event",
-    "alerts_to_resend",
-    "athletes_of",
-    "audit_entries",
-    "backlog_count",
-    "backup",
-    "check_tz",
-    "checkins_between",
-    "claim_due",
-    "claim_reminder",
-    "claimed_since",
-    "clear_draft",
-    "coach_by_invite",
-    "coaches_of",
-    "decision_on",
-    "delete_finished_before",
-    "delete_runner",
-    "enqueue",
-    "events_between",
-    "export_runner",
-    "form_state",
-    "get_alert",
-    "get_checkin",
-    "get_coach",
-    "get_message",
-    "get_runner",
-    "history",
-    "is_linked",
-    "latest_decision",
-    "link_coach",
-    "list_coaches",
-    "list_runners",
-    "load_draft",
-    "log_action",
-    "mark_alert_resent",
-    "mark_alert_seen",
-    "mark_failed",
-    "mark_retry",
-    "mark_sent",
-    "migrate",
-    "new_invite_code",
-    "open_db",
-    "parse_utc",
-    "prune_reminder_log",
-    "reminder_candidates",
-    "reminder_schedules",
-    "reminder_sent",
-    "requeue_stuck_sending",
-    "runner_tz",
-    "rotate_invite_code",
-    "save_checkin",
-    "save_checkin_and_decision",
-    "save_decision",
-    "save_draft",
-    "schema_version",
-    "set_active",
-    "set_coach_tz",
-    "set_checkin_time",
-    "set_nudge_hours",
-    "set_paused",
-    "set_snoozed_until",
-    "set_tz",
-    "unlink_coach",
-    "unseen_alerts",
-    "update_profile",
-    "upsert_coach",
-    "upsert_runner",
-    "utc_iso",
-]
+# The public names are the ones imported above, listed once: __all__ follows them.
+__all__ = sorted(name for name, value in vars().items()
+                 if not name.startswith("_") and not isinstance(value, _types.ModuleType))  # fmt: skip

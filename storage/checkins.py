@@ -13,6 +13,7 @@ import json
 from sqlite_utils import Database
 
 from protocols.models import Checkin, Decision
+from protocols.rules import Day
 from storage.db import point_read, utc_iso
 
 CHECKIN_FIELDS: tuple[str, ...] = tuple(Checkin.model_fields)  # "date" first
@@ -128,10 +129,8 @@ def latest_decision(db: Database, runner_id: int, before: dt.date | None = None)
     return Decision.model_validate_json(rows[0]["decision"]) if rows else None
 
 
-def history(
-    db: Database, runner_id: int, limit: int | None = None
-) -> list[tuple[Checkin, Decision]]:
-    """(check-in, decision) pairs, oldest first; with `limit`, only the last `limit`."""
+def history(db: Database, runner_id: int, limit: int | None = None) -> list[Day]:
+    """The runner's days (check-in and decision), oldest first; with `limit`, only the last."""
     sql = """SELECT c.*, d.decision AS decision_json
              FROM checkins c JOIN decisions d USING (runner_id, date)
              WHERE c.runner_id = ? ORDER BY c.date DESC"""
@@ -141,4 +140,4 @@ def history(
         params.append(limit)
     rows = list(db.query(sql, params))
     rows.reverse()
-    return [(_checkin_from(r), Decision.model_validate_json(r["decision_json"])) for r in rows]
+    return [Day(_checkin_from(r), Decision.model_validate_json(r["decision_json"])) for r in rows]

@@ -1,7 +1,7 @@
 """Opening the SQLite database, UTC timestamps, and `Store`: serialised async access.
 
 `open_db()` returns a `sqlite_utils.Database` on a connection we open ourselves, so the
-connection may be used from a worker thread, with the pragmas of DESIGN.md decision 5.
+connection may be used from a worker thread, with the pragmas of docs/DESIGN.md decision 5.
 
 `Store` owns one such connection and one worker thread. Every call goes through
 `await store.run(fn, *args)`, which runs `fn(db, *args)` on that thread: calls are
@@ -23,6 +23,7 @@ import functools
 import logging
 import os
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
+
+from storage.integrity import UnusableDatabase, check_file
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -57,6 +60,9 @@ def open_db(path: str | Path) -> Database:
     db.enable_wal()  # must run outside a transaction; ":memory:" stays in "memory" mode
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")  # per connection, and a no-op inside a transaction
+    # Deleted rows are overwritten with zeros, not left in free space where a copy of the
+    # file would still show them (/delete; SQLite's default depends on how it was built).
+    db.execute("PRAGMA secure_delete = ON")
     return db
 
 
@@ -65,6 +71,45 @@ def point_read(fn: Callable[..., T]) -> Callable[..., T]:
     `Store.read`, on the event loop, instead of handing it to the database thread."""
     fn.point_read = True  # type: ignore[attr-defined]
     return fn
+
+
+# SQLite errors that mean the storage itself is failing (full disk, I/O, a damaged file),
+# as opposed to a busy lock or a constraint: they make /healthz unhealthy.
+STORAGE_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB",
+                  "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_NOMEM")  # fmt: skip
+FAILING_FOR_S = 60.0  # a storage error keeps the store "failing" at least this long
+
+
+class StorageHealth:
+    """The last storage error and the last successful write, on the monotonic clock."""
+
+    def __init__(self) -> None:
+        self.failed_at: float | None = None
+        self.error: str | None = None
+        self.failures = 0
+        self.wrote_at: float | None = None
+
+    def note_error(self, exc: BaseException) -> None:
+        name = getattr(exc, "sqlite_errorname", None) or ""
+        text = str(exc).lower()
+        if name.startswith(STORAGE_ERRORS) or "disk is full" in text or "malformed" in text:
+            self.failed_at = time.monotonic()
+            self.error = f"{name or type(exc).__name__}: {exc}"[:200]
+            self.failures += 1
+
+    def note_write(self) -> None:
+        self.wrote_at = time.monotonic()
+
+    def problem(self, now: float | None = None) -> str | None:
+        """Why the store is failing: a storage error within FAILING_FOR_S, or one that no
+        successful write has followed yet; None when fine."""
+        if self.failed_at is None:
+            return None
+        now = time.monotonic() if now is None else now
+        recovered = self.wrote_at is not None and self.wrote_at > self.failed_at
+        if recovered and now - self.failed_at > FAILING_FOR_S:
+            return None
+        return f"database write failed {now - self.failed_at:.0f} s ago ({self.error})"
 
 
 def utc_iso(moment: dt.datetime | None = None) -> str:
@@ -91,6 +136,10 @@ class Store:
     """
 
     def __init__(self, path: str | Path) -> None:
+        """Raises UnusableDatabase for an empty or damaged file (see storage/integrity.py)."""
+        problem = check_file(path)
+        if problem is not None:
+            raise UnusableDatabase(problem)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stridecoach-db")
         # Opened on the worker thread too, so the connection only ever sees that thread.
         self.db: Database = self._executor.submit(open_db, path).result()
@@ -98,6 +147,7 @@ class Store:
         self._loop_dbs: dict[str, Database] = {}  # "read" / "write" connections of the loop
         self.on_loop: Counter[str] = Counter()  # calls the loop did not hand to the thread
         self.checkpoints = 0
+        self.health = StorageHealth()  # for /healthz: is writing failing?
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(db, *args, **kwargs)` on the database thread and return its result; a
@@ -117,14 +167,26 @@ class Store:
     async def _on_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._executor, functools.partial(fn, self.db, *args, **kwargs)
+            self._executor, functools.partial(self._watched, fn, self.db, *args, **kwargs)
         )
+
+    def _watched(self, fn: Callable[..., T], db: Database, *args: Any, **kwargs: Any) -> T:
+        """`fn(db, …)`, noting storage errors and successful writes in `health`."""
+        before = db.conn.total_changes
+        try:
+            result = fn(db, *args, **kwargs)
+        except sqlite3.Error as exc:
+            self.health.note_error(exc)
+            raise
+        if db.conn.total_changes != before:
+            self.health.note_write()
+        return result
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run the read-only `fn(db, *args)` at once on the event loop; on the thread if
         SQLite is busy (or the database is in memory, which a second connection cannot see).
 
-        A deliberate exception to "never block the loop on SQLite" (DESIGN.md decision 5), for
+        A deliberate exception to "never block the loop on SQLite" (docs/DESIGN.md decision 5), for
         a point read by primary key (tens of microseconds): under load each `run` waits for the
         GIL twice — the database thread to start, the loop to resume — and that hop, not the
         query, was most of an answer's time (benchmarks/checkin_load.py). It cannot stall the
@@ -153,9 +215,9 @@ class Store:
             return await self._on_thread(fn, *args)  # a second connection sees another database
         try:
             db = self._loop_dbs.get(kind) or self._open_on_loop(kind)
-            result = fn(db, *args)
+            result = self._watched(fn, db, *args)
         except sqlite3.OperationalError as exc:
-            if not exc.sqlite_errorname.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            if not (exc.sqlite_errorname or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
                 raise  # e.g. a write attempted in `read`: a bug, not a reason to retry
             return await self._on_thread(fn, *args)  # the thread waits its turn instead
         self.on_loop[kind] += 1
@@ -171,6 +233,7 @@ class Store:
                 conn.execute("PRAGMA wal_autocheckpoint = 0")
                 conn.execute("PRAGMA synchronous = NORMAL")  # per connection: no fsync per commit
                 conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error:  # busy already: try again next time
             conn.close()
             raise

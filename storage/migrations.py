@@ -175,7 +175,36 @@ def _v2_snooze(db: Database) -> None:
     db.execute("CREATE INDEX runners_reminders ON runners(active, paused)")
 
 
-def _v3_inbox(db: Database) -> None:
+def _v3_protocol_version_labels(db: Database) -> None:
+    """Protocol version 2 (docs/PROTOCOL.md §8): decisions made under version 1 keep their content;
+    their label, stored as "2026.11-1" before version 2 existed, becomes "1" in the column and
+    in the stored decision, so every decision names the book's version it was made under."""
+    db.execute(
+        "UPDATE decisions SET protocol_version = '1', "
+        "decision = json_set(decision, '$.protocol_version', '1') "
+        "WHERE protocol_version = '2026.11-1'"
+    )
+
+
+def _v4_outbox_about(db: Database) -> None:
+    """Every runner an outbox row is about, so /delete finds them all: a coach's digest
+    names several athletes, and the "has left" notice names a runner already deleted (so
+    no foreign key to `runners`). `outbox.runner_id`, when set, is listed here too."""
+    db.execute(
+        """CREATE TABLE outbox_about (
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            runner_id INTEGER NOT NULL,
+            PRIMARY KEY (runner_id, outbox_id)
+        )"""
+    )
+    db.execute("CREATE INDEX outbox_about_row ON outbox_about(outbox_id)")
+    db.execute(
+        """INSERT INTO outbox_about (outbox_id, runner_id)
+           SELECT id, runner_id FROM outbox WHERE runner_id IS NOT NULL"""
+    )
+
+
+def _v5_inbox(db: Database) -> None:
     """The inbox (storage/inbox.py): each update from Telegram, stored before it is
     acknowledged, until handled and pruned. `payload` is the update's JSON as received."""
     db.execute(
@@ -191,7 +220,9 @@ def _v3_inbox(db: Database) -> None:
     # (unhandled rows at start-up, pruning every ten minutes) read them in milliseconds.
 
 
-MIGRATIONS: list[Migration] = [_v1_tables, _v2_snooze, _v3_inbox]
+MIGRATIONS: list[Migration] = [
+    _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about, _v5_inbox,
+]
 
 
 def schema_version(db: Database) -> int:

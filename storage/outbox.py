@@ -1,16 +1,21 @@
 """The outbox: every message the bot sends on its own (reminders, alerts, digests) is a
-row here first, then the sender delivers it (DESIGN.md decision 4).
+row here first, then the sender delivers it (docs/DESIGN.md decision 4).
 
 Life of a row: pending --claim_due--> sending --mark_sent--> sent
                                               --mark_retry--> pending (later not_before)
                                               --mark_failed--> failed
 A `dedupe_key` makes enqueueing the same message twice a no-op (e.g. "alert:42:urgent").
+
+Every row lists the runners it is about in `outbox_about` (`runner_id` and `about`), so
+/delete removes it. A finished row about a runner who no longer exists (the "has left"
+notice to their coach) is deleted at once instead of being kept as 'sent' or 'failed'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,12 +68,15 @@ def enqueue(
     not_before: dt.datetime | None = None,
     *,
     runner_id: int | None = None,
+    about: Iterable[int] = (),
     priority: int = 0,
 ) -> int | None:
     """Queue a message; its id, or None if `dedupe_key` was already used.
 
-    `runner_id` is the runner the message is about (so /delete removes it); higher
-    `priority` is sent first (urgent alerts before reminders). `not_before` defaults to now.
+    `runner_id` is the runner the message is about (so /delete removes it); `about` lists
+    further runners it names (a digest), or one already deleted (no foreign key there).
+    Higher `priority` is sent first (urgent alerts before reminders). `not_before` defaults
+    to now.
     """
     now = utc_iso()
     cur = db.execute(
@@ -87,21 +95,35 @@ def enqueue(
             now,
         ],
     )
-    return cur.lastrowid if cur.rowcount == 1 else None
+    if cur.rowcount != 1:
+        return None
+    row_id = cur.lastrowid
+    subjects = {r for r in (runner_id, *about) if r is not None}
+    for subject in sorted(subjects):
+        db.execute(
+            "INSERT OR IGNORE INTO outbox_about (outbox_id, runner_id) VALUES (?, ?)",
+            [row_id, subject],
+        )
+    return row_id
 
 
-def claim_due(db: Database, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
+def claim_due(
+    db: Database, now: dt.datetime, limit: int = 100, skip_chats: Iterable[int] = ()
+) -> list[OutboxMessage]:
     """Atomically move up to `limit` due pending rows (not_before <= now) to 'sending'
-    and return them, highest priority then oldest first."""
+    and return them, highest priority then oldest first; none to `skip_chats` (chats under
+    flood control)."""
+    skip = sorted(set(skip_chats))
+    not_skipped = f"AND chat_id NOT IN ({', '.join('?' * len(skip))})" if skip else ""
     # execute() does not commit a statement that returns rows: hence the transaction.
     with db.atomic():
         cur = db.execute(
-            """UPDATE outbox SET status = 'sending', attempts = attempts + 1
+            f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1
                WHERE id IN (SELECT id FROM outbox
-                            WHERE status = 'pending' AND not_before <= ?
+                            WHERE status = 'pending' AND not_before <= ? {not_skipped}
                             ORDER BY priority DESC, not_before, id LIMIT ?)
                RETURNING *""",
-            [utc_iso(now), limit],
+            [utc_iso(now), *skip, limit],
         )
         columns = [c[0] for c in cur.description]
         rows = cur.fetchall()
@@ -110,8 +132,10 @@ def claim_due(db: Database, now: dt.datetime, limit: int = 100) -> list[OutboxMe
     return messages
 
 
-def mark_sent(db: Database, message_id: int) -> None:
+def mark_sent(db: Database, message_id: int) -> bool:
+    """Delivered; True if the row was deleted instead, being about someone deleted."""
     _finish(db, message_id, "status = 'sent', sent_at = ?, last_error = NULL", [utc_iso()])
+    return _forget_if_orphaned(db, message_id)
 
 
 def mark_retry(db: Database, message_id: int, not_before: dt.datetime, error: str) -> None:
@@ -122,9 +146,55 @@ def mark_retry(db: Database, message_id: int, not_before: dt.datetime, error: st
     )  # fmt: skip
 
 
-def mark_failed(db: Database, message_id: int, error: str) -> None:
-    """Give up on the message (blocked bot, bad request, too many attempts)."""
+def mark_failed(db: Database, message_id: int, error: str) -> bool:
+    """Give up on the message (blocked bot, bad request, too many attempts, too old); True
+    if the row was deleted instead, being about someone deleted."""
     _finish(db, message_id, "status = 'failed', last_error = ?", [error])
+    return _forget_if_orphaned(db, message_id)
+
+
+def release_claimed(db: Database, message_ids: Iterable[int]) -> int:
+    """Claimed rows never tried go back to 'pending' as they were, the claim not counted
+    as an attempt (a chat put under flood control while they waited); their count."""
+    ids = list(message_ids)
+    if not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    return db.execute(
+        f"""UPDATE outbox SET status = 'pending', attempts = max(0, attempts - 1)
+            WHERE status = 'sending' AND id IN ({marks})""",
+        ids,
+    ).rowcount
+
+
+def stale_pending(db: Database, created_before: dt.datetime, min_priority: int = -(2**62),
+                  limit: int = 100) -> list[OutboxMessage]:  # fmt: skip
+    """Pending rows created before `created_before` (with at least `min_priority`): the
+    ones past their maximum age."""
+    rows = db.query(
+        """SELECT * FROM outbox WHERE status = 'pending' AND created_at < ? AND priority >= ?
+           ORDER BY id LIMIT ?""",
+        [utc_iso(created_before), min_priority, limit],
+    )
+    return [_message(r) for r in rows]
+
+
+def failed_count(db: Database, since: dt.datetime) -> int:
+    """Rows given up on that were created since `since` (for /healthz)."""
+    return db.execute(
+        "SELECT count(*) FROM outbox WHERE status = 'failed' AND created_at >= ?",
+        [utc_iso(since)],
+    ).fetchone()[0]
+
+
+def _forget_if_orphaned(db: Database, message_id: int) -> bool:
+    """A finished row about a runner who is gone is not kept: nothing of theirs remains."""
+    return db.execute(
+        """DELETE FROM outbox WHERE id = ? AND EXISTS (
+               SELECT 1 FROM outbox_about a WHERE a.outbox_id = outbox.id
+               AND NOT EXISTS (SELECT 1 FROM runners r WHERE r.user_id = a.runner_id))""",
+        [message_id],
+    ).rowcount == 1
 
 
 def requeue_stuck_sending(db: Database) -> int:

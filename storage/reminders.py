@@ -1,5 +1,5 @@
 """The reminder log: each (runner, kind, local date) reminder happens once, across
-restarts, catch-up ticks and DST changes (DESIGN.md decision 3)."""
+restarts, catch-up ticks and DST changes (docs/DESIGN.md decision 3)."""
 
 from __future__ import annotations
 

@@ -155,18 +155,26 @@ class SandboxUser:
                              f"nothing")
         return await self.press_data(button["callback_data"], target)
 
-    async def press_data(self, data: str, message: BotMessage | None = None) -> str:
+    async def press_data(self, data: str, message: BotMessage | None = None, *,
+                         in_chat: dict[str, Any] | None = None, inline: bool = False) -> str:  # fmt: skip
         """Send a callback query with any ``data`` (e.g. stale or forged) from ``message``
-        (default: the newest message the bot sent)."""
+        (default: the newest message the bot sent). ``in_chat`` (e.g. ``{"id": -100, "type":
+        "group", "title": "Club"}``) makes it a press on that message as if it were in another
+        chat; ``inline`` a press on an inline message, which carries no message at all."""
         target = message or self.last
-        if target is None:
+        if target is None and not inline:
             raise ButtonNotFound(f"the bot has sent {self!r} no message to press a button on")
         query_id = self.world.new_query_id()
         self.world.callbacks[query_id] = CallbackQuery(query_id, self.id, data)
-        self.world.push_update("callback_query", {
-            "id": query_id, "from": self.chat.user.to_dict(),
-            "chat_instance": str(7_000_000_000 + self.id), "data": data,
-            "message": target.to_dict()}, self.id)
+        query: dict[str, Any] = {"id": query_id, "from": self.chat.user.to_dict(),
+                                 "chat_instance": str(7_000_000_000 + self.id), "data": data}  # fmt: skip
+        if inline:
+            query["inline_message_id"] = f"INLINE-{query_id}"
+        else:
+            query["message"] = target.to_dict()
+            if in_chat is not None:
+                query["message"]["chat"] = in_chat
+        self.world.push_update("callback_query", query, self.id)
         return query_id
 
     # --- waiting -------------------------------------------------------------------------

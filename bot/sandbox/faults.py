@@ -87,6 +87,8 @@ class Faults:
     seed: int = 0
     blocked: set[int] = field(default_factory=set)
     _scripted: deque[str] = field(default_factory=deque, repr=False)
+    # per chat: (kind, retry_after seconds) for the next calls to that chat
+    _by_chat: dict[Any, deque[tuple[str, int]]] = field(default_factory=dict, repr=False)
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,10 +109,31 @@ class Faults:
             raise ValueError(f"kind must be one of {FAULT_KINDS}")
         self._scripted.extend([kind] * count)
 
+    def fail_chat(self, chat_id: Any, kind: str = "retry_after", count: int = 1,
+                  retry_after: int | None = None) -> None:  # fmt: skip
+        """Make the next ``count`` faultable calls to ``chat_id`` fail with ``kind`` (a 429
+        answers ``retry_after`` seconds, default the ``retry_after`` setting); calls to other
+        chats are not affected. Telegram's per-chat flood control, for one chat."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {FAULT_KINDS}")
+        seconds = self.retry_after if retry_after is None else retry_after
+        self._by_chat.setdefault(chat_id, deque()).extend([(kind, seconds)] * count)
+
     def clear(self) -> None:
         """Back to no faults (blocked chats stay blocked)."""
         self.error_rate = self.slow_rate = self.drop_rate = self.retry_after_rate = 0.0
         self._scripted.clear()
+        self._by_chat.clear()
+
+    def pick_for(self, method: str, chat_id: Any) -> tuple[str | None, int]:
+        """The fault for a call to ``chat_id``, and the retry_after it answers with."""
+        scripted = self._by_chat.get(chat_id) if self.applies_to(method) else None
+        if scripted:
+            kind, seconds = scripted.popleft()
+            if not scripted:
+                del self._by_chat[chat_id]
+            return kind, seconds
+        return self.pick(method), self.retry_after
 
     def applies_to(self, method: str) -> bool:
         return method in SEND_METHODS or (self.include_get_updates and method == "getupdates")

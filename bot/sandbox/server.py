@@ -93,7 +93,7 @@ async def handle_method(request: web.Request) -> web.StreamResponse:
         api.log.add(method, chat_id, "not_found", 404, "Not Found")
         return error(ApiError(404, "Not Found"))
 
-    fault = api.faults.pick(key)
+    fault, retry_after = api.faults.pick_for(key, chat_id)
     if fault == "drop":
         api.log.add(method, chat_id, "drop", 0)
         if request.transport is not None:
@@ -104,7 +104,7 @@ async def handle_method(request: web.Request) -> web.StreamResponse:
         api.log.add(method, chat_id, "error_5xx", status)
         return error(ApiError(status, HTTPStatus(status).phrase))
     if fault == "retry_after":
-        seconds = api.faults.retry_after
+        seconds = retry_after
         api.log.add(method, chat_id, "retry_after", 429)
         return error(ApiError(429, f"Too Many Requests: retry after {seconds}", seconds))
     if fault == "slow":

@@ -87,10 +87,24 @@ def test_ten_days_off_drops_two_stages(capsys):
 def test_table_format_has_a_header_and_a_row_per_day(capsys):
     path = SCENARIOS / "night_pain_red_flag.json"
     assert main(["simulate", str(path), "--format", "table"]) == 0
-    rows = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
+    rows = out.split("\n\n")[0].splitlines()  # the key of rule IDs follows a blank line
     assert rows[0].split() == ["date", "action", "stage", "session", "run", "rules", "escalation"]
     assert len(rows) == 1 + len(json.loads(path.read_text())["checkins"])
     assert any("RW4→RW3" in row for row in rows)
+
+
+def test_table_has_a_key_of_the_rule_ids_it_shows(capsys):
+    from protocols.rulebook import RULES
+
+    assert main(["simulate", str(SCENARIOS / "night_pain_red_flag.json"), "--format", "table"]) == 0
+    table, key = capsys.readouterr().out.split("\n\n")
+    used = {rule for row in table.splitlines()[1:] for rule in row.split() if rule in RULES}
+    assert "RF1" in used
+    assert key.splitlines()[0] == "Rules (all of them: stridecoach rules):"
+    keyed = [line.split()[0] for line in key.splitlines()[1:] if not line.startswith(" ")]
+    assert set(keyed) == used and len(keyed) == len(used)
+    assert f"RF1   {RULES['RF1'].text}" in key
 
 
 def _bad(tmp_path, capsys, scenario) -> str:
@@ -138,12 +152,63 @@ def test_not_json_and_missing_file_are_short_messages(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_checkins_out_of_order_are_refused(tmp_path, capsys):
+def test_a_duplicate_date_is_named_not_the_whole_scenario(tmp_path, capsys):
     scenario = _scenario()
     scenario["checkins"].append(dict(scenario["checkins"][0]))
-    assert "unique and in order" in _bad(tmp_path, capsys, scenario)
+    err = _bad(tmp_path, capsys, scenario)
+    assert "checkins[1].date: 2026-03-02 appears twice (also checkins[0])" in err
+    assert "'profile'" not in err and len(err.splitlines()) == 1
 
 
+def test_checkins_out_of_order_name_the_date(tmp_path, capsys):
+    scenario = _scenario()
+    later = dict(scenario["checkins"][0], date="2026-03-05")
+    scenario["checkins"] = [later, dict(scenario["checkins"][0], date="2026-03-04")]
+    err = _bad(tmp_path, capsys, scenario)
+    assert "checkins[1].date: 2026-03-04 comes after 2026-03-05 (checkins[0])" in err
+
+
+def test_several_files_each_headed_by_its_name(capsys):
+    first, second = SCENARIOS / "night_pain_red_flag.json", SCENARIOS / "ten_days_off.json"
+    assert main(["simulate", str(first), str(second), "--format", "table"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    headers = [i for i, line in enumerate(out) if line.startswith("==> ")]
+    assert [out[i] for i in headers] == [f"==> {first} <==", f"==> {second} <=="]
+    for i in headers:
+        assert out[i + 1].split()[:2] == ["date", "action"]
+    rows = len(json.loads(first.read_text())["checkins"])
+    block = out[headers[0] + 1 : headers[1]]
+    assert block.index("") == 1 + rows  # column names, a row per day, then the key
+    assert block[-1] == "" and "Rules" in block[rows + 2]
+
+
+def test_one_bad_file_among_several_still_runs_the_others(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    good = SCENARIOS / "soreness_setback.json"
+    assert main(["simulate", str(bad), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert f"{bad}: not valid JSON" in captured.err
+    lines = captured.out.splitlines()
+    assert lines[:2] == [f"==> {bad} <==", ""] and lines[2] == f"==> {good} <=="
+    assert len(lines[3:]) == len(json.loads(good.read_text())["checkins"])
+    assert all(json.loads(line)["date"] for line in lines[3:])
+
+
+def test_a_closed_pipe_ends_quietly():
+    path = SCENARIOS / "smooth_tibia.json"
+    # four copies: more output than a pipe buffers, so writing goes on after the close
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "simulate", *[str(path)] * 4],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    _, err = proc.communicate(timeout=60)
+    assert first.decode() == f"==> {path} <==\n"
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    assert proc.returncode == 0
+
+
+@pytest.mark.slow  # a fresh interpreter imports the whole bot (seconds)
 def test_console_script_exits_2_on_bad_input(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(_scenario(pain_morning=-1)))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from aiohttp import web
 
 from bot.settings import Settings
@@ -17,73 +18,31 @@ DEPLOY = ROOT / "deploy"
 ENV_NAMES = {name: f"STRIDECOACH_{name.upper()}" for name in Settings.model_fields}
 
 
-# --- a YAML subset: block mappings, block lists of scalars, comments, quoted scalars ----------
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice (plain safe_load keeps the last one)."""
 
-
-def _scalar(text: str):
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    if text in ("", "~", "null"):
-        return None
-    return text
-
-
-def _lines(text: str) -> list[tuple[int, str]]:
-    lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        assert "\t" not in raw, f"line {number}: YAML forbids tabs"
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if " #" in raw and raw.count('"') % 2 == 0 and raw.count("'") % 2 == 0:
-            raw = raw[: raw.index(" #")]
-        lines.append((len(raw) - len(raw.lstrip(" ")), raw.strip()))
-    return lines
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1}, key=str)
+        if duplicates:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key(s) {duplicates}", node.start_mark
+            )
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse_yaml(text: str):
-    lines = _lines(text)
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
 
-    def block(i: int, indent: int):
-        if lines[i][1].startswith("- "):
-            items = []
-            while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
-                item = lines[i][1][2:]
-                assert not re.match(r"^[\w.-]+:( |$)", item), f"unsupported list item {item!r}"
-                items.append(_scalar(item))
-                i += 1
-            return items, i
-        mapping = {}
-        while i < len(lines) and lines[i][0] == indent:
-            line = lines[i][1]
-            match = re.match(r"^([\w.-]+):(?: (.*))?$", line)
-            assert match, f"not a 'key: value' line: {line!r}"
-            key, value = match.group(1), match.group(2)
-            assert key not in mapping, f"duplicate key {key}"
-            i += 1
-            if value is None or not value.strip():
-                if i < len(lines) and lines[i][0] > indent:
-                    mapping[key], i = block(i, lines[i][0])
-                else:
-                    mapping[key] = None
-            else:
-                mapping[key] = _scalar(value)
-        return mapping, i
 
-    result, end = block(0, 0)
-    assert end == len(lines), f"unexpected indentation at {lines[end][1]!r}"
-    return result
+def test_the_yaml_reader_refuses_duplicate_keys():
+    assert parse_yaml("a:\n  b: 1\n  c: 2\n") == {"a": {"b": 1, "c": 2}}
+    with pytest.raises(yaml.YAMLError, match="duplicate"):
+        parse_yaml("a:\n  b: 1\n  b: 2\n")
 
 
 def test_compose_file_structure():
     compose = parse_yaml((DEPLOY / "compose.yaml").read_text())
-    try:
-        import yaml  # not a dependency; when present, both readings must agree
-    except ImportError:
-        pass
-    else:
-        assert yaml.safe_load((DEPLOY / "compose.yaml").read_text()) == compose
     bot = compose["services"]["stridecoach"]
     assert bot["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
     assert bot["env_file"] == [".env"]

@@ -111,3 +111,86 @@ async def test_bot_side_time_per_update_is_reported_as_a_histogram(tmp_path):
     histogram.add(0.025)
     window = [b - a for a, b in zip(before, histogram.counts, strict=True)]
     assert percentile_ms(window, 0.5) == 30 and percentile_ms([0] * len(window), 0.5) is None
+
+
+async def test_a_long_bot_wide_pause_and_a_failing_sender_are_unhealthy(tmp_path):
+    from bot.outbox import OutboxSender
+
+    store = await make_store(tmp_path)
+    try:
+        sender = OutboxSender(None, store)  # type: ignore[arg-type] - health() needs no bot
+        bot_data = {"store": store, "sender": sender, "clock": lambda: NOW, "last_tick": NOW}
+        assert (await health.report(bot_data))[0]
+        sender._pacer.pause(30)  # a short flood-control pause is normal
+        assert (await health.report(bot_data))[0]
+        sender._pacer.pause(590)  # Telegram asked for ten minutes of silence
+        healthy, body = await health.report(bot_data)
+        assert not healthy and body["problems"] == ["outbox sender paused by flood control for 590 s more"]
+
+        sender = OutboxSender(None, store)  # type: ignore[arg-type]
+        bot_data["sender"] = sender
+        try:
+            raise RuntimeError("claim failed")
+        except RuntimeError:
+            sender._loop_error("sender loop error")
+        healthy, body = await health.report(bot_data)
+        assert not healthy and body["problems"] == ["outbox sender failed 0 s ago"]
+        sender.loop_error_at -= 61  # a minute later, with no new error
+        assert (await health.report(bot_data))[0]
+    finally:
+        store.close()
+
+
+async def test_a_failed_write_is_unhealthy_until_writes_succeed_again(tmp_path):
+    store = await make_store(tmp_path)
+    try:
+        bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW}
+
+        def full(db):
+            db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+
+        def big_write(db):
+            db.execute("CREATE TABLE IF NOT EXISTS filler (x TEXT)")
+            db.execute("INSERT INTO filler VALUES (?)", ["x" * 100_000])
+
+        await store.run(full)
+        try:
+            await store.run(big_write)
+        except Exception as exc:  # noqa: BLE001
+            assert "full" in str(exc)
+        else:
+            raise AssertionError("the write was meant to meet a full disk")
+        healthy, body = await health.report(bot_data)
+        assert not healthy
+        assert body["problems"][0].startswith("database write failed 0 s ago (SQLITE_FULL")
+        assert body["database"]["ok"]  # reads still work: only the health line tells
+        # space again, a write succeeds; a minute after the failure it is healthy again
+        await store.run(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+        await store.run(big_write)
+        assert not (await health.report(bot_data))[0]  # still within the minute
+        store.health.failed_at -= 61
+        assert (await health.report(bot_data))[0]
+    finally:
+        store.close()
+
+
+async def test_the_last_update_failing_is_unhealthy_for_a_minute(tmp_path):
+    from bot.ordering import Outcomes
+
+    store = await make_store(tmp_path)
+    try:
+        outcomes = Outcomes()
+        bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW, "update_outcomes": outcomes}
+        bad, good = object(), object()
+        outcomes.failed(bad)
+        outcomes.done(bad)
+        healthy, body = await health.report(bot_data)
+        assert not healthy and body["problems"] == ["the last update failed 0 s ago"]
+        outcomes.done(good)  # the next one went through
+        assert (await health.report(bot_data))[0]
+        outcomes.failed(bad)
+        outcomes.done(bad)
+        outcomes.failed_at -= 61
+        assert (await health.report(bot_data))[0]
+    finally:
+        store.close()

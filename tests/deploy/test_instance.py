@@ -19,6 +19,8 @@ from tests.deploy.helpers import (
     wait_for_http,
 )
 
+pytestmark = pytest.mark.slow  # real bot processes started, killed and refused
+
 HOLD = (
     "import sys; from bot.instance import acquire; acquire(sys.argv[1]); "
     "print('locked', flush=True); sys.stdin.read()"

@@ -15,6 +15,7 @@ from tests.e2e.harness import reply
 TYPED = "my-private-diary-Xq7"  # what the runner types; must stay out of INFO logs
 
 
+@pytest.mark.slow  # a real bot process, its log files read
 async def test_debug_logs_of_a_real_bot_hold_no_token_and_no_typed_text_at_info(sandbox, tmp_path):
     bot = await start_polling_bot(sandbox, str(tmp_path / "bot.db"), tmp_path / "logs",
                                   STRIDECOACH_LOG_LEVEL="debug", STRIDECOACH_LOG_FORMAT="json")  # fmt: skip

@@ -4,9 +4,13 @@ check-in goes on at the next question."""
 
 import asyncio
 
+import pytest
+
 from storage import Store, load_draft, set_paused
 from tests.deploy.helpers import slow_next_send, start_polling_bot
 from tests.e2e.harness import answer_checkin, onboarding_steps, play, question_of, reply
+
+pytestmark = pytest.mark.slow  # SIGTERM to a real bot process mid-check-in
 
 
 async def test_sigterm_mid_checkin_loses_nothing(sandbox, tmp_path):

@@ -7,6 +7,8 @@ import os
 import sqlite3
 import stat
 
+import pytest
+
 from bot.webhook import SECRET_HEADER
 from tests.deploy.helpers import (
     TOKEN,
@@ -18,6 +20,7 @@ from tests.deploy.helpers import (
 from tests.e2e.harness import play, reply
 
 
+@pytest.mark.slow  # a real `stridecoach run` subprocess in webhook mode
 async def test_updates_arrive_by_webhook_and_other_requests_are_refused(sandbox, tmp_path):
     db, port = str(tmp_path / "bot.db"), free_port()
     # DEBUG: PTB then logs every Bot API call's parameters, setWebhook's secret_token too
@@ -71,6 +74,7 @@ async def test_updates_arrive_by_webhook_and_other_requests_are_refused(sandbox,
         await bot.kill()
 
 
+@pytest.mark.slow  # SIGTERM to a real bot process mid-form
 async def test_sigterm_mid_form_in_webhook_mode_loses_nothing(sandbox, tmp_path):
     db, port = str(tmp_path / "bot.db"), free_port()
     bot = await start_webhook_bot(sandbox, db, tmp_path / "logs", port)

@@ -1,5 +1,6 @@
 """Drive the real bot over HTTP through the sandbox, as runners and coaches would."""
 
+import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -43,6 +44,29 @@ class BotUnderTest:
     async def stop(self) -> None:
         TIMINGS.extend(self.app.update_processor.durations)
         await stop(self.app)
+
+    async def settle(self, timeout: float = 15) -> None:
+        """Wait until the bot has nothing left to do: every update it was sent fetched and
+        handled (its replies sent) and the outbox empty. Whatever the bot was going to send
+        is then in the chats, so "nothing more came" is read at once, with no quiet window.
+
+        Fetched means confirmed: PTB asks for the next updates (the offset that drops them
+        from the sandbox) only after queueing the last ones, and marks a queued update done
+        after its handler ends."""
+        world, sender = self.sandbox.world, self.app.bot_data["sender"]
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    await world.updates_changed.wait_until(lambda: not world.updates, None)
+                    await self.app.update_queue.join()
+                    drained = await sender.drain(timeout)
+                    if drained and not world.updates and self.app.update_queue.empty():
+                        return
+        except TimeoutError:
+            raise TimeoutError(
+                f"the bot did not settle within {timeout}s: {len(world.updates)} update(s) not "
+                f"fetched, {self.app.update_processor.active} in hand, outbox {sender.health()}"
+            ) from None
 
 
 async def reply(user: SandboxUser, text: str, timeout: float = 15) -> BotMessage:

@@ -87,7 +87,7 @@ async def test_unseen_alert_is_sent_once_more_after_12_hours(sandbox, bot, clock
     assert again.text.startswith("🚨 Still unseen") and again.buttons[0] == ["Seen"]
     clock.advance(hours=13)
     await run_tick(bot.app)
-    await coach.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not coach.unread()  # once more, not every tick
 
 
@@ -100,7 +100,7 @@ async def test_review_alert_is_calm_and_not_repeated(sandbox, bot, clock):
     assert "Not urgent" in review.text and "🚨" not in review.text
     clock.advance(days=1)
     await answer_checkin(hu, await reply(hu, "/checkin"))
-    await coach.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not coach.unread()
 
 
@@ -135,7 +135,7 @@ async def test_coach_cannot_see_or_act_on_runners_not_linked(sandbox, bot):
     assert "no longer works" in (await lee.wait_for_answer()).text
     await lee.press_data("a:resume:999999")
     assert "no longer works" in (await lee.wait_for_answer()).text
-    await dee.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not dee.unread()  # nothing reached the runner from Lee
     # a revoked code links no one
     fresh = await reply(kay, "/coach revoke")

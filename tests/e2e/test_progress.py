@@ -63,6 +63,8 @@ async def test_delete_removes_every_row_about_the_runner(sandbox, bot, clock):
     done = await tap(cat, "Delete everything")
     assert "everything about you is deleted" in done.text
     assert "Cat has left" in (await coach.wait_for_message(timeout=15)).text
+    # the notice names her until it is sent; once sent, its row goes too
+    assert await bot.app.bot_data["sender"].drain(10)
     db = sqlite3.connect(bot.db)
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     leftovers = []

@@ -27,7 +27,7 @@ async def test_morning_reminder_opens_the_checkin(sandbox, bot, clock):
     await run_tick(bot.app)  # a second tick in the same minute sends nothing more
     decision, _ = await answer_checkin(ann, first)
     assert "W2" in decision.text
-    await ann.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not ann.unread()
 
 
@@ -40,7 +40,7 @@ async def test_snooze_brings_the_reminder_back_later(sandbox, bot, clock):
     assert "08:00" in (await ben.wait_for_answer()).text
     clock.advance(minutes=59)
     await run_tick(bot.app)
-    await ben.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not ben.unread()
     clock.advance(minutes=1)
     await run_tick(bot.app)
@@ -54,7 +54,7 @@ async def test_pause_and_resume(sandbox, bot, clock):
     paused = await reply(cat, "/pause")
     assert "Reminders paused" in paused.text and "do not count as missed" in paused.text
     await next_morning(clock, bot)
-    await cat.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not cat.unread()
     back = await reply(cat, "/resume")
     assert "on again at 07:00" in back.text
@@ -73,7 +73,7 @@ async def test_settings_change_the_reminder_time(sandbox, bot, clock):
     saved = await tap(dan, "✅ Done")
     assert saved.text.startswith("Saved.") and "09:15" in saved.text
     await next_morning(clock, bot)  # 07:00 Berlin: nothing now
-    await dan.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not dan.unread()
     clock.advance(hours=2, minutes=15)
     await run_tick(bot.app)
@@ -103,7 +103,7 @@ async def test_blocked_runner_is_marked_inactive_and_start_brings_them_back(sand
     assert (await store.run(get_runner, 4006)).active is False
     fay.unblock()
     await next_morning(clock, bot)
-    await fay.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not [m for m in fay.unread() if "Good morning" in (m.text or "")]
     welcome = await reply(fay, "/start")
     assert "Welcome back" in welcome.text

@@ -6,7 +6,11 @@ import os
 import signal
 import sys
 
+import pytest
+
 from tests.e2e.harness import TOKEN, play, reply
+
+pytestmark = pytest.mark.slow  # the bot process killed hard and started again
 
 
 async def start_bot(sandbox, db: str) -> asyncio.subprocess.Process:

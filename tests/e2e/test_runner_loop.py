@@ -100,18 +100,18 @@ async def test_a_stale_button_is_politely_closed(sandbox, bot):
     await fay.press_data(old_data, question)  # a second press of "0", on the same message
     answer = await fay.wait_for_answer()
     assert "closed" in answer.text
-    await fay.wait_idle()
+    await bot.settle()
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
     assert len(fay.messages) == sent  # it already showed the current question: nothing new
     forged = await fay.press_data("f:checkin:_date:0", card)  # a stored fact, not a question
     assert "closed" in (await fay.wait_for_answer(forged)).text
-    await fay.wait_idle()
+    await bot.settle()
     assert card.text.endswith("keep you up last night?") and card.buttons == [["No", "Yes"]]
     await tap(fay, "No")
     shown = card.text
     older = await fay.press_data(old_data, card)  # two questions back, tapped late
     assert "closed" in (await fay.wait_for_answer(older)).text
-    await fay.wait_idle()
+    await bot.settle()
     assert card.text == shown and "✓ no\n\nBone pain when you got up" in shown
 
 
@@ -127,7 +127,7 @@ async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sa
                     question.message_id)  # fmt: skip
     await gil.press("5", question)  # the message still asks for pain at rest
     assert "closed" in (await gil.wait_for_answer()).text
-    await gil.wait_idle()
+    await bot.settle()
     assert "✓ 0\n\nDid bone pain wake you" in question.text  # the stored answer, not "5"
     decision, asked = await answer_checkin(gil, question)
     assert asked[0] == "night_pain" and "W1" in decision.text

@@ -78,6 +78,9 @@ from storage.privacy import RUNNER_COLUMNS
 from tests.e2e.harness import GREEN, Clock, answer_checkin, question_of, reply, tap
 from tests.e2e.test_runner_loop import onboard
 
+# stateful fuzzing of whole chats (tens of seconds), and its reproductions on a live bot
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
 TOKEN = "123456:FUZZ-TEST-TOKEN"
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)  # a Monday, 07:00 in Berlin
 RUNNERS = (1001, 1002)
@@ -727,7 +730,11 @@ class ChatFuzz(RuleBasedStateMachine):
             buttons = dict(_callback_buttons(message)) if message else {}
             label = "Delete everything" if confirm else "Keep my data"
             if label in buttons:
+                before = len(self.user(who).messages)
                 await self._press(who, buttons[label], message, label)
+                said = " ".join(m.text or "" for m in self.user(who).messages[before:])
+                if "everything about you is deleted" in said:  # a coach's account goes too
+                    self.revoked |= {c for c in self.codes if self.code_owner.get(c) == who}
 
         self.run(go())
 
@@ -774,7 +781,7 @@ class ChatFuzz(RuleBasedStateMachine):
         self.run(self._say(who, line))
         said = " ".join(m.text or "" for m in self.user(who).messages[before:])
         if code in self.revoked:
-            expected = "does not work"  # a revoked code links nobody (DESIGN.md privacy)
+            expected = "does not work"  # a revoked code links nobody (docs/DESIGN.md privacy)
         elif self.code_owner[code] == who:
             expected = "your own coach code"
         else:

@@ -71,6 +71,7 @@ def test_png_is_portrait_phone_size_and_not_blank():
     assert len(np.unique(packed)) > 50
 
 
+@pytest.mark.slow  # renders the whole history twice (seconds)
 def test_same_input_gives_the_same_bytes_without_a_timestamp(smooth):
     prof, days = smooth
     first = render("smooth_tibia", None)
@@ -130,6 +131,7 @@ def test_session_pain_sits_on_the_session_day():
     assert [p for _, p in series["rest"]] == [0, 0]
 
 
+@pytest.mark.slow  # four renders, the whole history among them (seconds)
 def test_default_is_eight_calendar_weeks_and_none_is_all(smooth):
     prof, days = smooth
     assert charts.window(days, 8) == (dt.date(2026, 5, 25), dt.date(2026, 7, 19))
@@ -159,6 +161,7 @@ def test_empty_history_gives_a_placeholder():
     assert progress_png([], profile()) == progress_png([], profile())
 
 
+@pytest.mark.slow  # three renders, two of them at once (seconds)
 def test_renders_in_parallel_threads_give_identical_bytes():
     prof = profile(start_stage="RW3")
     days = replay(prof, [green(n) for n in range(5)])

@@ -1,4 +1,4 @@
-"""Property tests of the progression engine (PROTOCOL.md §2, §4, §7) with hypothesis.
+"""Property tests of the progression engine (docs/PROTOCOL.md §2, §4, §7) with hypothesis.
 
 Random but valid scenarios: a profile, 1–120 days of check-ins (mostly green, with red and
 amber signals at a tunable rate, and missed days), random coach events. A second strategy,
@@ -23,6 +23,10 @@ from hypothesis.control import currently_in_test_context
 from protocols import Checkin, Day, Decision, Event, Profile, Scenario, decide, simulate
 from protocols.codes import HIGH_RISK_SITES, RULE_IDS, RUNNING_KINDS, STAGES, WEEKDAYS, Phase, Site
 from protocols.ladder import LADDER, path_for
+
+# hundreds of simulated plans per property: tens of seconds in all (tests/protocols/test_rules.py
+# is the fast check of every rule)
+pytestmark = pytest.mark.slow
 
 DAY = dt.timedelta(days=1)
 FIRST_DATE = dt.date(2024, 1, 1)
@@ -279,8 +283,11 @@ def running_cleared_on(scenario: Scenario, day: dt.date) -> bool:
     )
 
 
-def signals_today(checkin: Checkin, session_fields_count: bool) -> list[str]:
-    """Red or amber progression signals of a check-in (§3, §7 Clean); never sleep or food."""
+def signals_today(checkin: Checkin, session_fields_count: bool, in_p0: bool = False) -> list[str]:
+    """Red or amber progression signals of a check-in (§3, §7 Clean); never sleep or food.
+
+    In P0 soreness plays no part (§7 P0, protocol version 2 §8): it is not a bone sign there.
+    """
     out = []
     if checkin.pain_rest > 0:
         out.append("pain_rest")
@@ -288,7 +295,7 @@ def signals_today(checkin: Checkin, session_fields_count: bool) -> list[str]:
         out.append("night_pain")
     if checkin.pain_morning > 0:
         out.append("pain_morning")
-    if checkin.soreness_hours >= 24:
+    if checkin.soreness_hours >= 24 and not in_p0:
         out.append("soreness")
     for name in ("tenderness", "swelling", "limp", "hip_groin_pain"):
         if getattr(checkin, name):
@@ -383,7 +390,7 @@ def _p0_exit_with(**signal) -> Scenario:
 @example(_p0_exit_with(night_pain=True))  # P0 -> W1 with these advanced before 3318073
 @example(_p0_exit_with(limp=True))
 @example(_p0_exit_with(pain_morning=2))
-@example(_p0_exit_with(soreness_hours=30))
+@example(_p0_exit_with(swelling=True))
 @PROPERTY
 @given(ANY)
 def test_no_advance_on_red_or_amber_signal(scenario: Scenario) -> None:
@@ -395,7 +402,7 @@ def test_no_advance_on_red_or_amber_signal(scenario: Scenario) -> None:
             continue
         prev = decisions[k - 1] if k else None
         session_fields = prev is not None and prev.date == d.date - DAY and prev.session.loading
-        found = signals_today(scenario.checkins[k], session_fields)
+        found = signals_today(scenario.checkins[k], session_fields, d.stage_before == "P0")
         holds = sorted(HOLD_RULES.intersection(d.rules))
         assert not found and not holds, f"{found} {holds}\n" + describe(scenario, decisions, k)
 
@@ -589,13 +596,68 @@ def test_long_green_runs_reach_b() -> None:
 
 @PROPERTY
 @given(ANY)
-def test_stop_is_urgent_and_nothing_else_is(scenario: Scenario) -> None:
+def test_urgent_exactly_on_the_days_a_red_flag_fires(scenario: Scenario) -> None:
+    """§8: `urgent` (and a new alert) only on a day a red flag fires; every red flag stops;
+    other stop days are null or review."""
     decisions = run(scenario)
     for k, d in enumerate(decisions):
-        if d.action == "stop":
-            assert d.escalation == "urgent", describe(scenario, decisions, k)
-        else:
-            assert d.escalation in (None, "review"), describe(scenario, decisions, k)
+        red = any(r.startswith("RF") for r in d.rules)
+        assert (d.escalation == "urgent") == red == d.alert, describe(scenario, decisions, k)
+        if red:
+            assert d.action == "stop", describe(scenario, decisions, k)
+
+
+# --- 6b. stop and resume (§7 Stop and resume, §8) ---------------------------------------------
+
+
+def _stops(decisions: Sequence[Decision]):
+    """(index of the day a stop began, index of the day it ended or None) for every stop."""
+    out, start = [], None
+    for k, d in enumerate(decisions):
+        if d.action == "stop" and start is None:
+            start = k
+        elif d.action != "stop" and start is not None:
+            out.append((start, k))
+            start = None
+    if start is not None:
+        out.append((start, None))
+    return out
+
+
+@PROPERTY
+@given(ANY)
+def test_while_stopped_the_stage_never_changes_and_sessions_never_load(scenario: Scenario) -> None:
+    decisions = run(scenario)
+    for begin, end in _stops(decisions):
+        stopped = decisions[begin].stage_before
+        for k in range(begin, end if end is not None else len(decisions)):
+            d = decisions[k]
+            assert (d.stage_before, d.stage) == (stopped, stopped), describe(scenario, decisions, k)
+            assert not d.session.loading, describe(scenario, decisions, k)
+
+
+@PROPERTY
+@given(ANY)
+def test_a_stop_ends_only_with_a_resume_after_the_last_red_flag_on_a_green_day(
+    scenario: Scenario,
+) -> None:
+    """A resume older than (or dated on) the last red flag never lifts a stop, and the day it
+    lifts has no red or amber bone sign (§7 Stop and resume, §8)."""
+    decisions = run(scenario)
+    resumes = sorted(e.date for e in scenario.events if e.type == "resume")
+    for begin, end in _stops(decisions):
+        if end is None:
+            continue
+        last_red = max(
+            decisions[k].date
+            for k in range(begin, end)
+            if any(r.startswith("RF") for r in decisions[k].rules)
+        )
+        lifted = decisions[end]
+        why = describe(scenario, decisions, end)
+        assert lifted.action == "regress", why
+        assert any(last_red < r <= lifted.date for r in resumes), why
+        assert not signals_today(scenario.checkins[end], False), why
 
 
 # --- 7. determinism and purity ---------------------------------------------------------------

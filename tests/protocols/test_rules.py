@@ -1,4 +1,4 @@
-"""Every rule ID of PROTOCOL.md §4–§5 with its §7 semantics: one scenario where the rule
+"""Every rule ID of docs/PROTOCOL.md §4–§5 with its §7 semantics: one scenario where the rule
 fires and one where it narrowly does not, plus priority, stop and resume, the coach hold,
 review cadence, clean-session counts, R1 retries, the P0 exit, the W6 clamp and B's weeks.
 
@@ -132,24 +132,29 @@ def test_rf5_does_not_fire_for_pain_at_the_bone_without_hip_or_groin_pain_in_p0(
     assert "RF5" not in d.rules
 
 
-P0_IGNORED = {
+FROM_W1 = {
     "RF1": dict(night_pain=True),
+    "RF2": dict(pain_rest=1),
+    "RF3": dict(limp=True),
+    "RF4": dict(tenderness=True),
+}
+P0_IGNORED = {
     "RF2": dict(pain_rest=1),
     "RF3": dict(limp=True),
     "RF4": dict(tenderness=True),
 }
 
 
-@pytest.mark.parametrize("rule", P0_IGNORED)
+@pytest.mark.parametrize("rule", FROM_W1)
 def test_rf1_to_rf4_already_fire_at_w1_on_its_first_day(rule):
-    d = run(profile(start_stage="W1"), [green(0, **P0_IGNORED[rule])])[0]
+    d = run(profile(start_stage="W1"), [green(0, **FROM_W1[rule])])[0]
     assert_stop(d, rule)
     assert d.stage == "W1"
 
 
 @pytest.mark.parametrize("rule", P0_IGNORED)
-def test_rf1_to_rf4_do_not_fire_in_p0(rule):
-    # §4: "in P0 only RF5 and RF6 apply (pain at rest is expected there)"
+def test_rf2_to_rf4_do_not_fire_in_p0(rule):
+    # §4 with §8: "in P0 only RF1, RF5 and RF6 apply (pain at rest is expected there)"
     d = last(profile(**P0_UNCLEARED), [green(0), green(1, **P0_IGNORED[rule])])
     assert d.action == "continue"
     assert d.rules == ()
@@ -882,8 +887,10 @@ def test_stop_stays_stopped_until_resume_event_and_fully_green_checkin_then_regr
     assert ds[3].action == "stop"  # resumed, but not green
     for d in ds[1:4]:
         assert d.stage == "W3"
-        assert d.escalation == "urgent"
         assert not d.session.loading
+    # §8: urgent only on the day a red flag fires; the morning pain on day 3 is listed (SB2)
+    assert [d.escalation for d in ds[1:4]] == ["urgent", None, None]
+    assert [d.rules for d in ds[1:4]] == [("RF3",), (), ("SB2",)]
     assert (ds[4].action, ds[4].stage_before, ds[4].stage) == ("regress", "W3", "W2")
     assert ds[4].escalation is None
     assert ds[4].session.kind == "walk"
@@ -892,7 +899,8 @@ def test_stop_stays_stopped_until_resume_event_and_fully_green_checkin_then_regr
 def test_green_checkins_alone_never_end_a_stop():
     ds = run(profile(start_stage="W3"), [green(0), green(1, limp=True), *greens(2, 12)])
     assert all(d.action == "stop" and d.stage == "W3" for d in ds[1:])
-    assert all(d.escalation == "urgent" for d in ds[1:])
+    assert ds[1].escalation == "urgent"
+    assert all(d.escalation is None and not d.alert for d in ds[2:])  # §8: no new red flag
 
 
 def test_resume_on_a_green_day_ends_the_stop_that_same_day():

@@ -8,7 +8,12 @@ benchmarks/crash.py.
 
 import os
 
+import pytest
+
 from tests.resilience.workload import OUTBOX_CONCURRENCY, crash_scenario, run_scenario
+
+# hard kills of the real bot, again and again: tens of seconds, minutes on a loaded machine
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 KILLS = int(os.environ.get("CRASH_KILLS", "12"))
 

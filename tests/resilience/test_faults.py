@@ -4,8 +4,13 @@ getUpdates, from a fixed seed. Runners resend like people when no reply comes. S
 check-in completes with the answers as given, and every reminder, coach alert and coach notice
 is delivered at least once; duplicates are counted."""
 
+import pytest
+
 from bot.sandbox import Faults
 from tests.resilience.workload import FAULT_OUTCOMES, Scenario, run_scenario
+
+# a mixed workload under 10 % faults: tens of seconds, minutes on a loaded machine
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 READ_TIMEOUT = 5.0  # PTB's default, which the bot keeps
 

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 
 from bot.sandbox import Sandbox
-from storage import Store, load_draft
+from storage import load_draft
 from tests.e2e.harness import BotUnderTest, question_of, reply
 from tests.resilience.workload import make_plans, midday_zone, seed
 
@@ -25,13 +25,13 @@ async def runner_at_checkin(tmp_path):
         await bot.start()
         try:
             user = sandbox.user(plan.user_id, plan.name)
-            yield sandbox, bot.app.bot_data["store"], user, await reply(user, "/checkin")
+            yield sandbox, bot, user, await reply(user, "/checkin")
         finally:
             await bot.stop()
 
 
-async def draft_answers(store: Store, user_id: int) -> tuple[str, dict]:
-    draft = await store.run(load_draft, user_id)
+async def draft_answers(bot: BotUnderTest, user_id: int) -> tuple[str, dict]:
+    draft = await bot.app.bot_data["store"].run(load_draft, user_id)
     return draft.question, draft.answers
 
 
@@ -41,7 +41,7 @@ async def test_a_failed_edit_does_not_drop_the_answer(tmp_path):
     answer was discarded and the runner told "Sorry … your answers so far are saved". Now
     that edit turns the question into the next one; when it fails, the next question is sent
     as a new message."""
-    async with runner_at_checkin(tmp_path) as (sandbox, store, user, question):
+    async with runner_at_checkin(tmp_path) as (sandbox, bot, user, question):
         assert question_of(question) == "pain_rest"
         sandbox.faults.fail_next("error")  # the next send-like call: the edit of this question
         shown = question.text
@@ -50,7 +50,7 @@ async def test_a_failed_edit_does_not_drop_the_answer(tmp_path):
         assert sandbox.calls("editMessageText", "error_5xx")
         assert question_of(after) == "night_pain", after.text
         assert question.text == shown  # the failed edit changed nothing
-        current, answers = await draft_answers(store, user.id)
+        current, answers = await draft_answers(bot, user.id)
         assert (current, answers.get("pain_rest")) == ("night_pain", 0)
 
 
@@ -58,7 +58,7 @@ async def test_a_resent_typed_answer_is_not_taken_for_the_next_question(tmp_path
     """runner.answer_text used to apply a typed text to whatever question was current: an
     answer typed twice while waiting for a reply was stored as the answer to the next
     question, which the runner never saw (here 8 calcium servings, 2400 mg)."""
-    async with runner_at_checkin(tmp_path) as (sandbox, store, user, question):
+    async with runner_at_checkin(tmp_path) as (sandbox, bot, user, question):
         answers = {"pain_rest": "0", "pain_morning": "0"}
         while question_of(question) != "sleep_hours":
             question = await user.press_for_reply(
@@ -66,8 +66,8 @@ async def test_a_resent_typed_answer_is_not_taken_for_the_next_question(tmp_path
             )
         await user.send("8")  # no reply yet (the bot is slow, or was down) …
         await user.send("8")  # … so the runner sends it again
-        await user.wait_idle(quiet=0.5)
-        current, answers = await draft_answers(store, user.id)
+        await bot.settle()
+        current, answers = await draft_answers(bot, user.id)
         assert answers["sleep_hours"] == 8
         assert "calcium_mg" not in answers, f"calcium stored as {answers['calcium_mg']} mg"
         assert current == "calcium_mg"

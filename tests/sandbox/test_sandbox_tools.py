@@ -56,6 +56,7 @@ def test_bad_markup_raises(source: str, mode: str, error: str) -> None:
     assert caught.value.code == 400
 
 
+@pytest.mark.slow  # a sandbox subprocess (seconds to start)
 def test_cli_serves_and_prints_the_url() -> None:
     process = subprocess.Popen([sys.executable, "-m", "bot.sandbox", "--port", "0"], cwd=ROOT,
                                stdout=subprocess.PIPE, text=True)

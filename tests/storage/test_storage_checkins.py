@@ -116,10 +116,10 @@ def test_history_is_oldest_first_and_limit_keeps_the_latest(db, make):
     save_checkin(db, runner, make.checkin(days[-1] + DAY))  # no decision: not in history
 
     full = history(db, runner)
-    assert [c.date for c, _ in full] == days
-    assert all(c.date == d.date for c, d in full)
-    assert [c.pain_morning for c, _ in full] == [0, 1, 2, 3, 4]
-    assert [c.date for c, _ in history(db, runner, limit=2)] == days[-2:]
+    assert [day.date for day in full] == days
+    assert all(day.checkin.date == day.decision.date for day in full)
+    assert [day.checkin.pain_morning for day in full] == [0, 1, 2, 3, 4]
+    assert [day.date for day in history(db, runner, limit=2)] == days[-2:]
     assert history(db, 999) == []
 
 

@@ -11,7 +11,7 @@ from storage.privacy import RUNNER_COLUMNS
 LATEST = len(MIGRATIONS)
 TABLES = {
     "runners", "coaches", "coach_links", "checkins", "decisions", "events", "form_drafts",
-    "outbox", "reminder_log", "alerts", "audit_log", "inbox",
+    "outbox", "outbox_about", "reminder_log", "alerts", "audit_log", "inbox",
 }  # fmt: skip
 
 
@@ -100,8 +100,12 @@ def test_foreign_keys_cascade_from_runners(db):
         for fk in db.query(f"PRAGMA foreign_key_list({t})")
     }
     cascaded = {t for t, parent, action in fks if parent == "runners" and action == "CASCADE"}
-    assert cascaded == TABLES - {"runners", "coaches", "form_drafts", "audit_log", "inbox"}
+    # outbox_about may name a runner already deleted (the "has left" notice): it cascades
+    # from its outbox row instead; the inbox holds an update's content only until handled
+    assert cascaded == TABLES - {"runners", "coaches", "form_drafts", "audit_log", "outbox_about",
+                                 "inbox"}  # fmt: skip
     assert ("coach_links", "coaches", "CASCADE") in fks
+    assert ("outbox_about", "outbox", "CASCADE") in fks
 
 
 def test_foreign_keys_are_enforced(db):
@@ -109,3 +113,40 @@ def test_foreign_keys_are_enforced(db):
         db.execute(
             "INSERT INTO events (runner_id, date, type, created_at) VALUES (999, '2026-01-01', 'hold', 'x')"
         )
+
+
+def test_v3_relabels_version_1_decisions_and_the_engine_goes_on_under_version_2(db_path):
+    """Decisions made under protocol version 1 stay as they were, labelled "1"; the next
+    decision, made from the stored state, is version 2's."""
+    import datetime as dt
+    import json
+
+    from protocols import Day, Decision, decide
+    from storage import save_checkin, save_decision
+    from tests.storage.conftest import add_runner, make_checkin, make_decision, make_profile
+
+    db = open_db(db_path)
+    migrate(db, MIGRATIONS[:2])
+    add_runner(db, 5)
+    first = make_checkin()
+    old = decide(make_profile(), [], first).model_copy(update={"protocol_version": "2026.11-1"})
+    save_checkin(db, 5, first)
+    save_decision(db, 5, old)
+    other = make_decision(date=old.date + dt.timedelta(days=1), protocol_version="0.9")
+    save_decision(db, 5, other)
+    before = {r["date"]: json.loads(r["decision"]) for r in db.query("SELECT * FROM decisions")}
+    db.close()
+
+    db = open_db(db_path)
+    migrate(db)
+    rows = {r["date"]: r for r in db.query("SELECT * FROM decisions")}
+    relabelled = rows[old.date.isoformat()]
+    assert relabelled["protocol_version"] == "1"
+    stored = json.loads(relabelled["decision"])
+    assert stored == {**before[old.date.isoformat()], "protocol_version": "1"}
+    assert rows[other.date.isoformat()]["protocol_version"] == "0.9"  # not version 1's label
+    resumed = Decision.model_validate(stored)
+    nxt = decide(make_profile(), [Day(first, resumed)],
+                 make_checkin(date=old.date + dt.timedelta(days=2)))  # fmt: skip
+    assert nxt.protocol_version == "2"
+    db.close()

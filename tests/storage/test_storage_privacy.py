@@ -95,3 +95,40 @@ def test_export_runner_has_their_rows_only(db, make):
     assert len(data["audit_log"]) == 3
     assert all(r["runner_id"] == ANA for r in data["outbox"])
     assert len(data["outbox"]) == 2  # the reminder to Ana and the coach's alert about her
+
+
+def test_a_runner_who_was_also_a_coach_leaves_nothing(db, make):
+    upsert_coach(db, COACH, COACH, "Coach")
+    fill(db, make, ANA)
+    fill(db, make, BEA)
+    upsert_coach(db, ANA, ANA, "Ana")  # Ana coaches Bea too
+    link_coach(db, ANA, BEA)
+    add_alert(db, BEA, ANA, "urgent", ["RF2"], "Pain at rest")
+    add_event(db, BEA, Event(date=make.d0, type="resume"), actor_id=ANA)
+    log_action(db, "coach_linked", actor_id=BEA, runner_id=BEA, detail={"coach_id": ANA})
+    enqueue(db, ANA, "alert", {"text": "Urgent: Bea"}, runner_id=BEA)  # queued for Ana, about Bea
+    enqueue(db, COACH, "digest", {"text": "1. Ana 2. Bea"}, about=[ANA, BEA])
+    bea_alerts = db.execute("SELECT count(*) FROM alerts WHERE runner_id = ?", [BEA]).fetchone()[0]
+
+    delete_runner(db, ANA)
+    assert mentions(db, ANA) == []
+    assert db.execute("SELECT count(*) FROM coaches WHERE user_id = ?", [ANA]).fetchone()[0] == 0
+    # Bea keeps her history: her alerts and events stay, without Ana's id
+    assert db.execute("SELECT count(*) FROM alerts WHERE runner_id = ?", [BEA]).fetchone()[0] == bea_alerts
+    assert db.execute("SELECT count(*) FROM events WHERE runner_id = ? AND type = 'resume'",
+                      [BEA]).fetchone()[0] == 1  # fmt: skip
+    assert ("coaches", "user_id", 1) in mentions(db, COACH)
+
+
+def test_a_notice_about_someone_deleted_is_forgotten_once_sent(db, make):
+    from storage import claim_due, get_message, mark_sent
+
+    upsert_coach(db, COACH, COACH, "Coach")
+    fill(db, make, ANA)
+    delete_runner(db, ANA)
+    left = enqueue(db, COACH, "runner_left", {"text": "Ana has left"}, about=[ANA])
+    kept = enqueue(db, COACH, "link", {"text": "Bea linked"})
+    claim_due(db, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+    assert mark_sent(db, left) is True and get_message(db, left) is None
+    assert mark_sent(db, kept) is False and get_message(db, kept).status == "sent"
+    assert mentions(db, ANA) == [] and mentions(db, "Ana has left") == []
