@@ -36,7 +36,7 @@ STORE_RETRY_S = 1.0
 
 # the raw answer (a list of JSON dicts) is what the inbox stores; Bot.get_updates would parse
 # it into Update objects and hide it
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.get_updates'")
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(get_updates|getUpdates)'")
 
 
 class Poller:
