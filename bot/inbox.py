@@ -25,6 +25,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import sqlite3
+import time
 from typing import Any
 
 from telegram import Update
@@ -48,15 +50,25 @@ class Inbox:
         self.taken = 0  # new updates stored (this process)
         self.duplicates = 0  # copies of stored updates, ignored
         self.replayed = 0  # rows queued again at start-up
+        self.unstored = 0  # handled without a stored row: the database refused it
+        self._unstored_logged: float | None = None
         self._pruner: asyncio.Task | None = None
 
     # --- taking updates ------------------------------------------------------------------
 
     async def take(self, update: Update, payload: str) -> bool:
         """Store one update (its JSON as received) and queue it; False for a copy of one
-        stored already. Raises if the row cannot be written: then it must not be
-        acknowledged (the webhook answers 500 and Telegram sends it again)."""
-        if not await self.store.write(add_update, update.update_id, payload, utc_iso()):
+        stored already. If the database refuses the row (a full disk, a damaged file) the
+        update is handled all the same, unstored: its handler's own writes fail too and the
+        runner is told to try again ("Sorry…"), which a silent bot would not do; /healthz
+        says why (the Store notes the error)."""
+        try:
+            new = await self.store.write(add_update, update.update_id, payload, utc_iso())
+        except sqlite3.Error:
+            self._unstored(1)
+            self.app.update_queue.put_nowait(update)
+            return True
+        if not new:
             self.duplicates += 1
             return False
         self.taken += 1
@@ -71,7 +83,15 @@ class Inbox:
             return 0
         rows = [(u["update_id"], json.dumps(u, ensure_ascii=False, separators=(",", ":")))
                 for u in raw]  # fmt: skip
-        new = set(await self.store.write(add_updates, rows, utc_iso()))
+        try:
+            new = set(await self.store.write(add_updates, rows, utc_iso()))
+        except sqlite3.Error:  # handled unstored, as in `take`
+            self._unstored(len(raw))
+            for data in raw:
+                update = self._parse(data)
+                if update is not None:
+                    self.app.update_queue.put_nowait(update)
+            return len(raw)
         self.duplicates += len(raw) - len(new)  # copies stored before, or twice in the batch
         self.taken += len(new)
         for data in raw:
@@ -79,6 +99,14 @@ class Inbox:
                 new.discard(data["update_id"])
                 self._queue(data["update_id"], self._parse(data))
         return len(new)
+
+    def _unstored(self, count: int) -> None:
+        self.unstored += count
+        now = time.monotonic()
+        if self._unstored_logged is None or now - self._unstored_logged >= 60:
+            log.error("inbox: the database refused to store updates (%d so far); handling "
+                      "them without a stored copy", self.unstored, exc_info=True)  # fmt: skip
+            self._unstored_logged = now
 
     async def replay(self) -> int:
         """Queue every row not yet handled (oldest first), before any new update is taken."""

@@ -143,17 +143,26 @@ async def test_the_webhook_server_stores_good_updates_and_refuses_the_rest(
         assert (await http("POST", url, b"[1, 2]", good))[0] == 400
         assert (await http("POST", url, b'{"update_id": "7"}', good))[0] == 400
         assert (await http("GET", url))[0] == 405
-        # a row that cannot be written is not acknowledged: Telegram will send it again
+        # the database refuses the row (a full disk): handled unstored, so the runner hears
+        # "Sorry…" from the handler instead of silence
         async def full_disk(*args):
             raise sqlite3.OperationalError("database or disk is full")
 
         store.write = full_disk
-        broken = json.dumps({"update_id": 8}).encode()
-        assert (await http("POST", url, broken, good))[0] == 500
+        refused = json.dumps({"update_id": 8}).encode()
+        assert (await http("POST", url, refused, good))[0] == 200
+        assert app.update_queue.get_nowait().update_id == 8
+        assert app.bot_data["inbox"].unstored == 1
+
+        async def bug(*args):
+            raise RuntimeError("not the database")
+
+        store.write = bug  # anything else: not acknowledged, Telegram sends it again
+        assert (await http("POST", url, json.dumps({"update_id": 9}).encode(), good))[0] == 500
         assert app.update_queue.empty()
         server.draining = True  # shutting down: Telegram is told to come back later
         assert (await http("POST", url, update, good))[0] == 503
-        assert (server.received, server.rejected) == (1, 1)
+        assert (server.received, server.rejected) == (2, 1)
     finally:
         await server.stop()
         store.close()
