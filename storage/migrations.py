@@ -251,8 +251,25 @@ def _v5_squad(db: Database) -> None:
     )
 
 
+def _v6_inbox(db: Database) -> None:
+    """The inbox (storage/inbox.py): each update from Telegram, stored before it is
+    acknowledged, until handled and pruned. `payload` is the update's JSON as received."""
+    db.execute(
+        """CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            handled_at TEXT
+        )"""
+    )
+    # No index: every update inserts and marks a row on the hot path, an index would be
+    # written twice per update; the rows are a couple of days of updates, and the two scans
+    # (unhandled rows at start-up, pruning every ten minutes) read them in milliseconds.
+
+
 MIGRATIONS: list[Migration] = [
     _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about, _v5_squad,
+    _v6_inbox,
 ]
 
 
