@@ -9,7 +9,9 @@ from collections.abc import Callable
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import scheduler
+from bot.inbox import Inbox
 from bot.ordering import PerUserUpdateProcessor
+from bot.polling import Poller
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from dialogs import handlers
@@ -44,10 +46,11 @@ def tune_process() -> None:
 
 
 async def prepare(app: Application) -> None:
-    """Before taking updates: schema migrations, the command menu (setMyCommands), then the
-    outbox sender and the minute tick.
+    """Before taking updates: schema migrations, the updates stored but not handled before
+    the last stop (queued first), the command menu (setMyCommands), then the outbox sender
+    and the minute tick.
 
-    `run_polling` calls it as post_init; code that starts the application by hand calls it
+    bot.lifecycle calls it as post_init; code that starts the application by hand calls it
     after `initialize()`.
     """
     store = app.bot_data["store"]
@@ -58,6 +61,9 @@ async def prepare(app: Application) -> None:
                   "backup (`stridecoach db backup` makes them)", app.bot_data["settings"].db,
                   problems[0])  # fmt: skip
     await store.run(migrate)
+    inbox: Inbox = app.bot_data["inbox"]
+    await inbox.replay()
+    inbox.start()
     await app.bot.set_my_commands(handlers.bot_commands())
     await scheduler.start(app, app.bot_data["settings"])
 
@@ -67,13 +73,14 @@ async def start(app: Application, *, poll_timeout: int = 10) -> None:
     await app.initialize()
     await prepare(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    poller = app.bot_data["poller"] = Poller(app, timeout=poll_timeout)
+    await poller.start()
 
 
 async def stop(app: Application) -> None:
-    await app.updater.stop()
-    await scheduler.stop(app)
+    await app.bot_data.pop("poller").stop()
     await app.stop()
+    await app.post_stop(app)
     await app.shutdown()
 
 
@@ -84,6 +91,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
 
     async def post_stop(app: Application) -> None:
         await scheduler.stop(app)
+        await app.bot_data["inbox"].stop()
 
     async def post_shutdown(app: Application) -> None:
         store.close()
@@ -93,6 +101,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .token(token)
         .base_url(settings.bot_api_url)
         .base_file_url(settings.file_url)
+        .updater(None)  # we fetch ourselves: bot/polling.py (nothing confirmed before stored)
         .concurrent_updates(PerUserUpdateProcessor(256))
         .request(AiohttpRequest(connections=256, pool_timeout=30))
         .get_updates_request(AiohttpRequest(connections=1))
@@ -104,6 +113,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     app.bot_data["store"] = store
     app.bot_data["settings"] = settings
     app.bot_data["histogram"] = app.update_processor.histogram  # for /healthz
+    inbox = app.bot_data["inbox"] = Inbox(app, store)
+    app.update_processor.on_done = inbox.done
     app.bot_data["update_outcomes"] = app.update_processor.outcomes  # for /healthz
     app.bot_data["update_failed"] = app.update_processor.outcomes.failed  # dialogs' on_error
     if clock is not None:

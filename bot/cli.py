@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"stridecoach: cannot create the lock file next to the database {settings.db}: "
+        print(f"stridecoach: cannot open the database {settings.db} to lock it: "
               f"{exc.strerror or exc}. Does its directory exist and is it writable?",
               file=sys.stderr)  # fmt: skip
         return 2
@@ -123,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     setup(settings.log_level, settings.log_format, settings.token.get_secret_value())
     import logging
 
-    from bot import health, webhook
+    from bot import health, polling, webhook
     from bot.app import build_application, tune_process
 
     log = logging.getLogger("bot.cli")
@@ -134,12 +135,39 @@ def _run(args: argparse.Namespace) -> int:
             return webhook.run(app, settings)
         if settings.health_port:
             health.attach(app, settings.health_listen, settings.health_port)
-        log.info("polling mode: asking Telegram for updates")
-        app.run_polling(allowed_updates=webhook.ALLOWED_UPDATES)
-    except Exception:
+        return polling.run(app, settings)
+    except Exception as exc:
+        line = _start_failure(exc, settings)
+        if line is not None:  # the operator's to fix: one line, no traceback
+            print(f"stridecoach: {line}", file=sys.stderr)
+            return 2
         log.critical("stridecoach stopped on an error", exc_info=True)  # token masked
         return 1
-    return 0
+
+
+def _start_failure(exc: BaseException, settings: Settings) -> str | None:
+    """One line for a failure at start-up that is the setup's, not the code's: a token
+    Telegram rejects, or a Bot API that cannot be reached; None for anything else."""
+    from telegram.error import InvalidToken, NetworkError
+
+    if isinstance(exc, InvalidToken):
+        return ("Telegram rejected the bot token (STRIDECOACH_TOKEN): check it with BotFather; "
+                "a revoked token needs the new one.")  # fmt: skip
+    if isinstance(exc, NetworkError):  # TimedOut included; not the token's fault
+        cause = exc.__cause__ or exc
+        return (f"cannot reach the Bot API at {_api_root(settings.bot_api_url)} "
+                f"({type(cause).__name__}: {_first_line(cause)}). Check the network, "
+                "a proxy or STRIDECOACH_BOT_API_URL, then start again.")  # fmt: skip
+    return None
+
+
+def _api_root(url: str) -> str:
+    return url.removesuffix("/bot")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else "no details"
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -209,6 +237,16 @@ def _prune_backups(directory: Path, keep: int) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # everything we write (database, its -wal/-shm, the webhook secret, backups, exports)
+    # holds health data or a secret: readable by the bot's user only
+    previous = os.umask(0o077)
+    try:
+        return _command(args)
+    finally:
+        os.umask(previous)  # main() is called in-process by tests, too
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "simulate":
         from bot import simulate_cli
 

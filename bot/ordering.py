@@ -5,7 +5,7 @@ import bisect
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -81,6 +81,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.durations: deque[float] = deque(maxlen=10_000)  # seconds per handled update
         self.histogram = Histogram()  # the same, counted since start (for /healthz)
         self.active = 0  # updates being handled right now
+        # called once an update's handler has finished (the inbox marks its row handled)
+        self.on_done: Callable[[object], Awaitable[None]] | None = None
         self.outcomes = Outcomes()
 
     def busy(self) -> bool:
@@ -92,12 +94,25 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         began = time.perf_counter()
         try:
             await self._in_order(update, coroutine)
+        except asyncio.CancelledError:
+            raise  # not finished: handled again after a restart
+        except Exception:
+            # PTB hands handler errors to the error handler (the user is told); anything
+            # escaping here would only do so again on every restart
+            await self._finished(update)
+            raise
+        else:
+            await self._finished(update)
         finally:
             self.active -= 1
             self.outcomes.done(update)
             # bot-side time: from PTB handing it over, through waiting for the user's previous
             # update, to the handler's end (its replies sent)
             self.histogram.add(time.perf_counter() - began)
+
+    async def _finished(self, update: object) -> None:
+        if self.on_done is not None:
+            await self.on_done(update)
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)

@@ -4,11 +4,14 @@ Our own small aiohttp server (aiohttp is a dependency already; PTB's `run_webhoo
 tornado and has no room for /healthz) serves two routes:
 
 - `POST <path>`: one update. Without the right `X-Telegram-Bot-Api-Secret-Token` header:
-  403. A good update is put on `app.update_queue` and answered 200 at once; PTB's update
-  fetcher takes it from there, through our per-user update processor, exactly as in
-  polling mode. (Answering only after the handler finished would hold Telegram's
-  connection for the handler's whole run and, with Telegram's few connections per bot,
-  make one slow chat delay everyone.)
+  403 (logged once, then counted: at most one line a minute however many come). A good
+  update is stored in the inbox (bot/inbox.py) and only then answered 200; it is handled
+  from there through our per-user update processor, exactly as in polling mode. If it cannot
+  be stored the answer is 500 and Telegram sends it again later; a copy of an update stored
+  already (Telegram retries one whose 200 it did not see) is answered 200 and ignored.
+  (Answering only after the handler finished would hold Telegram's connection for the
+  handler's whole run and, with Telegram's few connections per bot, make one slow chat
+  delay everyone.)
 - `GET /healthz`: see bot/health.py.
 
 `<path>` is STRIDECOACH_WEBHOOK_PATH, by default the path of STRIDECOACH_WEBHOOK_URL, so a
@@ -17,8 +20,8 @@ token. The secret is STRIDECOACH_WEBHOOK_SECRET or, when that is unset, a random
 in `<db>.webhook-secret` (mode 0600) so it survives restarts: Telegram keeps sending the
 updates it queued while we were down with the secret it knows.
 
-Shutdown (SIGTERM or SIGINT): new POSTs get 503 (Telegram retries them later), the server
-closes, `app.stop()` finishes every update already taken, the outbox sender finishes the
+Shutdown (SIGTERM or SIGINT, bot/lifecycle.py): new POSTs get 503 (Telegram retries them
+later), the server closes, `app.stop()` finishes every update already taken, the outbox sender finishes the
 message in hand (post_stop), and the database is closed (post_shutdown). The webhook stays
 registered, so Telegram holds new updates until we are back.
 """
@@ -26,12 +29,12 @@ registered, so Telegram holds new updates until we are back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
+import json
 import logging
 import os
 import secrets
-import signal
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,7 +42,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot import health, logs
+from bot import health, lifecycle, logs
 from bot.settings import SECRET_TOKEN, Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 40
 DEFAULT_PATH = "/"
+REFUSED_LOG_EVERY_S = 60.0  # a flood of bad-secret requests is one line a minute, with a count
 
 
 def listen_path(settings: Settings) -> str:
@@ -102,7 +106,10 @@ class WebhookServer:
         self._runner: web.AppRunner | None = None
         self.draining = False
         self.received = 0
+        self.duplicates = 0
         self.rejected = 0
+        self._unlogged_refusals = 0
+        self._refusal_logged_at: float | None = None
         self.web_app = web.Application()
         self.web_app.router.add_post(path, self._receive)
         health.add_routes(self.web_app, app)
@@ -120,74 +127,81 @@ class WebhookServer:
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not given or not hmac.compare_digest(given.encode(), self._secret):
-            self.rejected += 1
-            log.warning("webhook: refused a request from %s: %s secret token", request.remote,
-                        "wrong" if given else "no")  # fmt: skip
+            self._refused(request.remote, "wrong" if given else "no")
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         if self.draining:
             return web.json_response({"ok": False, "error": "shutting down"}, status=503)
+        body = await request.read()
         try:
-            data = await request.json()
-            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
+            data = json.loads(body)
+            update = Update.de_json(data, self.app.bot) if _is_update(data) else None
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("webhook: unreadable update (%s)", type(exc).__name__)
             update = None
         if update is None:
             return web.json_response({"ok": False, "error": "not an update"}, status=400)
-        await self.app.update_queue.put(update)
-        self.received += 1
+        try:
+            new = await self.app.bot_data["inbox"].take(update, body.decode("utf-8"))
+        except Exception:  # noqa: BLE001 - not stored, so not acknowledged: Telegram retries
+            log.error("webhook: could not store update %d; answered 500", update.update_id,
+                      exc_info=True)  # fmt: skip
+            return web.json_response({"ok": False, "error": "not stored"}, status=500)
+        if new:
+            self.received += 1
+        else:
+            self.duplicates += 1
         return web.json_response({"ok": True})
+
+    def _refused(self, remote: str | None, what: str) -> None:
+        """Count a request without the right secret; log the first, then at most one line
+        per REFUSED_LOG_EVERY_S with how many came since (a scan or a flood is not a log
+        line per request)."""
+        self.rejected += 1
+        self._unlogged_refusals += 1
+        now = time.monotonic()
+        if self._refusal_logged_at is None:
+            log.warning("webhook: refused a request from %s: %s secret token (more are counted "
+                        "and logged at most once a minute)", remote, what)  # fmt: skip
+        elif now - self._refusal_logged_at >= REFUSED_LOG_EVERY_S:
+            log.warning("webhook: refused %d request(s) without the right secret token in the "
+                        "last %.0f s (the latest from %s: %s secret token)",
+                        self._unlogged_refusals, now - self._refusal_logged_at, remote, what)  # fmt: skip
+        else:
+            return
+        self._refusal_logged_at = now
+        self._unlogged_refusals = 0
+
+
+def _is_update(data: object) -> bool:
+    return isinstance(data, dict) and type(data.get("update_id")) is int
 
 
 async def serve(app: Application, settings: Settings, stop: asyncio.Event | None = None, *,
                 handle_signals: bool = True) -> None:  # fmt: skip
     """Run `app` in webhook mode until SIGTERM/SIGINT (or `stop` is set), then shut down
-    cleanly. Mirrors what PTB's run_polling does around post_init/post_stop/post_shutdown."""
+    cleanly (bot/lifecycle.py)."""
     if not settings.webhook_url:
         raise ValueError("webhook mode needs STRIDECOACH_WEBHOOK_URL (or --webhook-url)")
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-    for sig in signals:
-        loop.add_signal_handler(sig, _on_signal, stop, sig)
-    secret = webhook_secret(settings)
-    logs.add_secret(secret)
-    server = WebhookServer(app, path=listen_path(settings), secret=secret,
-                           listen=settings.webhook_listen, port=settings.webhook_port)  # fmt: skip
-    try:
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        await server.start()
-        await app.bot.set_webhook(
-            settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-            max_connections=MAX_CONNECTIONS,
-        )  # fmt: skip
-        log.info("webhook mode: taking updates on %s:%d%s", server.listen, server.port, server.path)
-        await stop.wait()
-        log.info("stopping: finishing the updates in hand")
-    finally:
-        await server.stop()
+    async with lifecycle.running(app, stop, handle_signals=handle_signals) as stopping:
+        # after getMe: a rejected token or an unreachable Bot API ends here with one line
+        secret = webhook_secret(settings)
+        logs.add_secret(secret)
+        server = WebhookServer(app, path=listen_path(settings), secret=secret,
+                               listen=settings.webhook_listen, port=settings.webhook_port)  # fmt: skip
         try:
-            if app.running:
-                await app.stop()  # every update already taken is handled first
-                if app.post_stop:
-                    await app.post_stop(app)
-            await app.shutdown()
+            await server.start()
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                max_connections=MAX_CONNECTIONS,
+            )  # fmt: skip
+            log.info("webhook mode: taking updates on %s:%d%s", server.listen, server.port,
+                     server.path)  # fmt: skip
+            await stopping.wait()
+            log.info("stopping: finishing the updates in hand")
         finally:
-            if app.post_shutdown:
-                await app.post_shutdown(app)
-            for sig in signals:
-                with contextlib.suppress(Exception):
-                    loop.remove_signal_handler(sig)
-        log.info("stopped (%d update(s) taken, %d refused)", server.received, server.rejected)
-
-
-def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
-    if stop.is_set():
-        log.info("%s: already stopping", sig.name)
-    stop.set()
+            await server.stop()
+            log.info("webhook server closed (%d update(s) taken, %d copies ignored, %d refused)",
+                     server.received, server.duplicates, server.rejected)  # fmt: skip
 
 
 def run(app: Application, settings: Settings) -> int:

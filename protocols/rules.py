@@ -51,11 +51,11 @@ class Context:
     def previous(self, days: int) -> Checkin | None:
         """The check-in `days` days before today, if there was one."""
         target = self.checkin.date - days * DAY
-        for day in reversed(self.history[-days:]):
-            if day.date == target:
-                return day.checkin
-            if day.date < target:
-                break
+        history = self.history
+        for k in range(1, min(days, len(history)) + 1):  # newest first; one a day at most
+            checkin = history[-k].checkin
+            if checkin.date <= target:
+                return checkin if checkin.date == target else None
         return None
 
 

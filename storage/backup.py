@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage.db import create_private
+
 
 def backup(db: Database, path: str | Path, *, overwrite: bool = False) -> Path:
     """Copy the database to `path` with SQLite's backup API; the path written.
@@ -23,6 +25,7 @@ def backup(db: Database, path: str | Path, *, overwrite: bool = False) -> Path:
         raise FileExistsError(f"{target} exists: pass overwrite=True to replace it")
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
+    create_private(tmp)  # a copy of everyone's health data: the bot's user only
     dest = sqlite3.connect(tmp)
     try:
         db.conn.backup(dest)  # pages=-1: everything in one step, one snapshot

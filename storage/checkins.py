@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from protocols.models import Checkin, Decision
 from protocols.rules import Day
-from storage.db import utc_iso
+from storage.db import point_read, utc_iso
 
 CHECKIN_FIELDS: tuple[str, ...] = tuple(Checkin.model_fields)  # "date" first
 _VALUE_FIELDS = [f for f in CHECKIN_FIELDS if f != "date"]
@@ -84,6 +84,7 @@ def save_checkin_and_decision(
         save_decision(db, runner_id, decision)
 
 
+@point_read
 def get_checkin(db: Database, runner_id: int, date: dt.date) -> Checkin | None:
     rows = list(
         db.query(
@@ -104,6 +105,7 @@ def checkins_between(db: Database, runner_id: int, start: dt.date, end: dt.date)
     return [_checkin_from(r) for r in rows]
 
 
+@point_read
 def decision_on(db: Database, runner_id: int, date: dt.date) -> Decision | None:
     rows = list(
         db.query(
@@ -114,6 +116,7 @@ def decision_on(db: Database, runner_id: int, date: dt.date) -> Decision | None:
     return Decision.model_validate_json(rows[0]["decision"]) if rows else None
 
 
+@point_read
 def latest_decision(db: Database, runner_id: int, before: dt.date | None = None) -> Decision | None:
     """The most recent decision (strictly before `before` if given): today's plan, or
     the state the engine starts from when a new check-in arrives."""

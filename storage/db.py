@@ -17,9 +17,11 @@ See `Store.read` for why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -39,8 +41,19 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_EVERY = 1000  # loop writes between the thread's passive checkpoints (≈ 1000 pages)
 
 
+def create_private(path: str | Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists: a database holds health data, so
+    only the bot's user may read it (SQLite gives its -wal and -shm files the same mode)."""
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+
+
 def open_db(path: str | Path) -> Database:
-    """Open (or create) the database at `path` (or ":memory:") with WAL and our pragmas."""
+    """Open (or create, mode 0600) the database at `path` (or ":memory:") with WAL and our
+    pragmas."""
+    create_private(path)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     db = Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -51,6 +64,13 @@ def open_db(path: str | Path) -> Database:
     # file would still show them (/delete; SQLite's default depends on how it was built).
     db.execute("PRAGMA secure_delete = ON")
     return db
+
+
+def point_read(fn: Callable[..., T]) -> Callable[..., T]:
+    """Mark `fn(db, ...)` as a read of a few rows by key: `Store.run` then runs it like
+    `Store.read`, on the event loop, instead of handing it to the database thread."""
+    fn.point_read = True  # type: ignore[attr-defined]
+    return fn
 
 
 # SQLite errors that mean the storage itself is failing (full disk, I/O, a damaged file),
@@ -130,7 +150,21 @@ class Store:
         self.health = StorageHealth()  # for /healthz: is writing failing?
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `fn(db, *args, **kwargs)` on the database thread and return its result."""
+        """Run `fn(db, *args, **kwargs)` on the database thread and return its result; a
+        `point_read` function as `read` does (on the loop, the thread if SQLite is busy).
+
+        The thread buys no parallelism for a point read: its Python work holds the GIL as the
+        loop's would, and the query itself takes microseconds. What it costs is the hand-off:
+        the thread must be woken, take the GIL (forcing the loop off it and waiting until the
+        OS has scheduled the thread), and wake the loop with the result. On a machine whose
+        other core is busy each of those waits is a scheduling delay, and the loop — every
+        runner's update — stands still through it (benchmarks/checkin_load.py, paced_busy).
+        """
+        if not kwargs and getattr(fn, "point_read", False):
+            return await self.read(fn, *args)
+        return await self._on_thread(fn, *args, **kwargs)
+
+    async def _on_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._executor, functools.partial(self._watched, fn, self.db, *args, **kwargs)
@@ -178,14 +212,14 @@ class Store:
 
     async def _on_loop(self, kind: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._path == ":memory:" or self._path.startswith("file:"):
-            return await self.run(fn, *args)  # a second connection would see another database
+            return await self._on_thread(fn, *args)  # a second connection sees another database
         try:
             db = self._loop_dbs.get(kind) or self._open_on_loop(kind)
             result = self._watched(fn, db, *args)
         except sqlite3.OperationalError as exc:
             if not (exc.sqlite_errorname or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
                 raise  # e.g. a write attempted in `read`: a bug, not a reason to retry
-            return await self.run(fn, *args)  # the thread waits its turn instead
+            return await self._on_thread(fn, *args)  # the thread waits its turn instead
         self.on_loop[kind] += 1
         return result
 

@@ -251,7 +251,23 @@ def _v5_squad(db: Database) -> None:
     )
 
 
-def _v6_runner_changes(db: Database) -> None:
+def _v6_inbox(db: Database) -> None:
+    """The inbox (storage/inbox.py): each update from Telegram, stored before it is
+    acknowledged, until handled and pruned. `payload` is the update's JSON as received."""
+    db.execute(
+        """CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            handled_at TEXT
+        )"""
+    )
+    # No index: every update inserts and marks a row on the hot path, an index would be
+    # written twice per update; the rows are a couple of days of updates, and the two scans
+    # (unhandled rows at start-up, pruning every ten minutes) read them in milliseconds.
+
+
+def _v7_runner_changes(db: Database) -> None:
     """A runner's own later changes (dated, for the engine) and their clinician invites."""
     db.execute(
         """CREATE TABLE profile_changes (
@@ -287,7 +303,7 @@ def _v6_runner_changes(db: Database) -> None:
 
 MIGRATIONS: list[Migration] = [
     _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about, _v5_squad,
-    _v6_runner_changes,
+    _v6_inbox, _v7_runner_changes,
 ]
 
 

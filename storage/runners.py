@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from protocols.models import Profile
-from storage.db import parse_utc, utc_iso
+from storage.db import parse_utc, point_read, utc_iso
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -85,11 +85,13 @@ def upsert_runner(
     return runner
 
 
+@point_read
 def get_runner(db: Database, user_id: int) -> RunnerRow | None:
     rows = list(db.query("SELECT * FROM runners WHERE user_id = ?", [user_id]))
     return runner_from_row(rows[0]) if rows else None
 
 
+@point_read
 def runner_tz(db: Database, user_id: int) -> str | None:
     """The runner's time zone (None if unknown): what every update needs, without the
     profile's parsing."""

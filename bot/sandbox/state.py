@@ -239,7 +239,11 @@ class World:
         self.allowed_updates: list[str] | None = None
         self.poll_generation = 0
         self.closing = False
-        self._update_ids = itertools.count(1)
+        # Telegram's ids only grow, across restarts too, and a bot's inbox keeps the ids it
+        # handled: a sandbox restarted on the same database (stridecoach try) must not start
+        # again at 1, or its updates would be ignored as copies. Microseconds since the epoch
+        # stay ahead of any earlier sandbox's ids.
+        self._update_ids = itertools.count(time.time_ns() // 1000)
         self._file_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
 

@@ -4,6 +4,7 @@ sandbox, which POSTs each update to it with the secret-token header."""
 import asyncio
 import json
 import os
+import sqlite3
 import stat
 
 import pytest
@@ -68,7 +69,7 @@ async def test_updates_arrive_by_webhook_and_other_requests_are_refused(sandbox,
         out = bot.output()
         assert TOKEN not in out and secret not in out
         assert "'secret_token': '<secret>'" in out
-        assert "refused a request" in out
+        assert "refused a request" in out  # the first refusal; more are counted
     finally:
         await bot.kill()
 
@@ -101,17 +102,28 @@ async def test_sigterm_mid_form_in_webhook_mode_loses_nothing(sandbox, tmp_path)
 
 
 class FakeApp:
+    """What WebhookServer uses of an Application: its bot, queue and inbox."""
+
     bot = None
-    bot_data: dict = {}
 
-    def __init__(self):
+    def __init__(self, store):
+        from bot.inbox import Inbox
+
         self.update_queue = asyncio.Queue()
+        self.bot_data = {}
+        self.bot_data["inbox"] = Inbox(self, store)
 
 
-async def test_the_webhook_server_queues_good_updates_and_refuses_the_rest(unused_tcp_port):
+async def test_the_webhook_server_stores_good_updates_and_refuses_the_rest(
+    unused_tcp_port, tmp_path
+):
     from bot.webhook import WebhookServer
+    from storage import Store, migrate
+    from storage.inbox import unhandled
 
-    app = FakeApp()
+    store = Store(tmp_path / "bot.db")
+    await store.run(migrate)
+    app = FakeApp(store)
     server = WebhookServer(
         app, path="/hook", secret="s3cret", listen="127.0.0.1", port=unused_tcp_port
     )
@@ -121,12 +133,66 @@ async def test_the_webhook_server_queues_good_updates_and_refuses_the_rest(unuse
     good = {"Content-Type": "application/json", SECRET_HEADER: "s3cret"}
     try:
         assert (await http("POST", url, update, good))[0] == 200
+        # stored before the 200, and queued once
+        assert await store.run(unhandled) == [(7, '{"update_id": 7}')]
         assert app.update_queue.get_nowait().update_id == 7
+        # Telegram sends it again (it never saw our 200): answered, not queued again
+        assert (await http("POST", url, update, good))[0] == 200
+        assert app.update_queue.empty() and server.duplicates == 1
         assert (await http("POST", url, update, {**good, SECRET_HEADER: "S3CRET"}))[0] == 403
         assert (await http("POST", url, b"[1, 2]", good))[0] == 400
+        assert (await http("POST", url, b'{"update_id": "7"}', good))[0] == 400
         assert (await http("GET", url))[0] == 405
+        # the database refuses the row (a full disk): handled unstored, so the runner hears
+        # "Sorry…" from the handler instead of silence
+        async def full_disk(*args):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        store.write = full_disk
+        refused = json.dumps({"update_id": 8}).encode()
+        assert (await http("POST", url, refused, good))[0] == 200
+        assert app.update_queue.get_nowait().update_id == 8
+        assert app.bot_data["inbox"].unstored == 1
+
+        async def bug(*args):
+            raise RuntimeError("not the database")
+
+        store.write = bug  # anything else: not acknowledged, Telegram sends it again
+        assert (await http("POST", url, json.dumps({"update_id": 9}).encode(), good))[0] == 500
+        assert app.update_queue.empty()
         server.draining = True  # shutting down: Telegram is told to come back later
         assert (await http("POST", url, update, good))[0] == 503
-        assert app.update_queue.empty() and (server.received, server.rejected) == (1, 1)
+        assert (server.received, server.rejected) == (2, 1)
     finally:
         await server.stop()
+        store.close()
+
+
+async def test_a_flood_of_bad_secrets_is_one_log_line_a_minute(unused_tcp_port, tmp_path,
+                                                               caplog, monkeypatch):  # fmt: skip
+    from bot import webhook
+    from bot.webhook import WebhookServer
+    from storage import Store, migrate
+
+    store = Store(tmp_path / "bot.db")
+    await store.run(migrate)
+    server = WebhookServer(FakeApp(store), path="/hook", secret="s3cret", listen="127.0.0.1",
+                           port=unused_tcp_port)  # fmt: skip
+    await server.start()
+    url = f"http://127.0.0.1:{unused_tcp_port}/hook"
+    now = [1000.0]
+    monkeypatch.setattr(webhook.time, "monotonic", lambda: now[0])
+    caplog.set_level("WARNING", logger="bot.webhook")
+    try:
+        for _ in range(200):
+            assert (await http("POST", url, b"{}", {SECRET_HEADER: "guess"}))[0] == 403
+        now[0] += 61
+        assert (await http("POST", url, b"{}", {}))[0] == 403
+        lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+        assert len(lines) == 2, lines
+        assert "refused a request" in lines[0] and "wrong secret token" in lines[0]
+        assert "refused 200 request(s)" in lines[1] and "no secret token" in lines[1]
+        assert server.rejected == 201
+    finally:
+        await server.stop()
+        store.close()

@@ -453,10 +453,11 @@ def weeks_entirely_in(decisions: Sequence[Decision], stages: frozenset[str]) -> 
 
     A week counts when every check-in in it is at one of `stages` (not stopped, no SB4) and
     the runner was already there on its Monday: its first check-in is a Monday, or is not the
-    scenario's first and started there (days without a check-in stay in the stage of the one
-    before).
+    scenario's first and started there, not stopped (days without a check-in stay in the stage
+    and the stop of the one before).
     """
     by_week: dict[dt.date, list[Decision]] = defaultdict(list)
+    previous = {d.date: before for before, d in zip(decisions, decisions[1:], strict=False)}
     for d in decisions:
         by_week[d.date - DAY * d.date.weekday()].append(d)
     out = {}
@@ -466,8 +467,13 @@ def weeks_entirely_in(decisions: Sequence[Decision], stages: frozenset[str]) -> 
         if any("SB4" in d.rules for d in ds):
             continue  # SB4 leaves B, or restarts B from G at its first total (§7 C to B)
         first = ds[0]
-        if first.date != monday and (first is decisions[0] or first.stage_before not in stages):
-            continue  # B began this week (or the plan itself did): not a full week
+        before = previous.get(first.date)
+        if first.date != monday and (
+            before is None or first.stage_before not in stages or before.action == "stop"
+        ):
+            # B began this week (or the plan itself did), or the days before the first
+            # check-in were still stopped (a resume restarts B): not a full week
+            continue
         out[monday] = sum(d.session.run_minutes or 0 for d in ds if d.session.loading)
     return out
 

@@ -259,3 +259,27 @@ async def test_store_loop_writes_never_checkpoint_but_the_thread_does(db_path, m
         assert store.checkpoints == 1
     finally:
         store.close()
+
+
+async def test_a_point_read_run_through_the_store_stays_on_the_event_loop(db_path):
+    from storage import get_runner, upsert_runner
+    from storage.db import point_read
+
+    @point_read
+    def where(db, value):
+        return threading.get_ident(), db.execute("SELECT ?", [value]).fetchone()[0]
+
+    def elsewhere(db, value):
+        return threading.get_ident(), value
+
+    store = Store(db_path)
+    try:
+        await store.run(migrate)
+        await store.run(upsert_runner, 7, 7, "Ann")
+        # a committed write on the thread is seen at once by the loop's read
+        assert (await store.run(get_runner, 7)).first_name == "Ann"
+        assert await store.run(where, 5) == (threading.get_ident(), 5)
+        assert (await store.run(elsewhere, 6))[0] != threading.get_ident()
+        assert store.on_loop["read"] == 2
+    finally:
+        store.close()

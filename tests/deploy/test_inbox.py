@@ -1,0 +1,85 @@
+"""The inbox end to end: the same update_id delivered twice is handled once (webhook and
+polling); an update stored but not handled before a stop is handled at the next start."""
+
+import copy
+import json
+
+from dialogs import texts
+from storage import Store, migrate
+from storage.inbox import add_update, inbox_counts, unhandled
+from tests.deploy.helpers import free_port, http, start_polling_bot, start_webhook_bot
+from tests.resilience.inbound import command_update
+
+
+def helps(user) -> int:
+    return sum(1 for m in user.messages if m.text == texts.HELP)
+
+
+async def test_the_same_update_posted_twice_to_the_webhook_is_handled_once(sandbox, tmp_path):
+    db, port = str(tmp_path / "bot.db"), free_port()
+    bot = await start_webhook_bot(sandbox, db, tmp_path / "logs", port)
+    ann = sandbox.user(6001, first_name="Ann")
+    try:
+        secret = (tmp_path / "bot.db.webhook-secret").read_text().strip()
+        body = json.dumps(command_update(123_456, ann, "/help")).encode()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        url = f"http://127.0.0.1:{port}/tg/updates"
+        assert (await http("POST", url, body, headers))[0] == 200
+        assert (await http("POST", url, body, headers))[0] == 200  # Telegram's retry
+        await ann.wait_for_message(timeout=20)
+        await ann.wait_idle(quiet=1.0)
+        assert helps(ann) == 1
+        assert await bot.terminate() == 0
+        assert "1 copies ignored" in bot.stderr() or "1 copies ignored" in bot.stdout()
+    finally:
+        await bot.kill()
+
+
+async def test_the_same_update_fetched_twice_is_handled_once(sandbox, tmp_path):
+    db = str(tmp_path / "bot.db")
+    bob = sandbox.user(6002, first_name="Bob")
+    await bob.send("/help")
+    world = sandbox.world
+    world.updates.append(copy.deepcopy(world.updates[-1]))  # Telegram sends it twice
+    world.update_chat[world.updates[-1]["update_id"]] = 6002
+    bot = await start_polling_bot(sandbox, db, tmp_path / "logs")
+    try:
+        await bob.wait_for_message(timeout=20)
+        await bob.wait_idle(quiet=1.0)
+        assert helps(bob) == 1
+        assert await bot.terminate() == 0
+    finally:
+        await bot.kill()
+    store = Store(db)
+    try:
+        assert await store.run(inbox_counts) == {"handled": 1, "unhandled": 0}
+    finally:
+        store.close()
+
+
+async def test_an_update_stored_before_a_stop_is_handled_first_at_the_next_start(
+    sandbox, tmp_path
+):
+    db = str(tmp_path / "bot.db")
+    cai = sandbox.user(6003, first_name="Cai")
+    store = Store(db)  # as a kill leaves it: stored (so acknowledged), not yet handled
+    try:
+        await store.run(migrate)
+        update = command_update(555, cai, "/privacy")
+        await store.run(add_update, 555, json.dumps(update), "2026-01-01T00:00:00.000000+00:00")
+    finally:
+        store.close()
+    await cai.send("/help")  # new, after the restart
+    bot = await start_polling_bot(sandbox, db, tmp_path / "logs")
+    try:
+        first = await cai.wait_for_message(timeout=20)
+        second = await cai.wait_for_message(timeout=20)
+        assert (first.text, second.text) == (texts.PRIVACY, texts.HELP)
+        assert await bot.terminate() == 0
+    finally:
+        await bot.kill()
+    store = Store(db)
+    try:
+        assert await store.run(unhandled) == []
+    finally:
+        store.close()
