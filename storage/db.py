@@ -50,12 +50,41 @@ def create_private(path: str | Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
 
 
+class WriterDatabase(Database):
+    """A Database whose outermost `atomic()` takes the write lock at BEGIN (IMMEDIATE).
+
+    With sqlite-utils' plain (deferred) BEGIN, a transaction that reads before it writes
+    holds a WAL snapshot; if another connection (the loop's) commits meanwhile, the first
+    write fails at once with SQLITE_BUSY_SNAPSHOT ("database is locked"), never waiting for
+    the busy timeout. BEGIN IMMEDIATE waits its turn instead.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
 def open_db(path: str | Path) -> Database:
     """Open (or create, mode 0600) the database at `path` (or ":memory:") with WAL and our
     pragmas."""
     create_private(path)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
-    db = Database(conn)
+    db = WriterDatabase(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.enable_wal()  # must run outside a transaction; ":memory:" stays in "memory" mode
     db.execute("PRAGMA synchronous = NORMAL")
