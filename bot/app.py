@@ -10,10 +10,10 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import scheduler
 from bot.inbox import Inbox
+from bot.journal import JournaledRequest
 from bot.ordering import PerUserUpdateProcessor
 from bot.polling import Poller
 from bot.settings import Settings
-from bot.transport import AiohttpRequest
 from dialogs import handlers
 from storage import Store, migrate, quick_check
 
@@ -88,6 +88,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     """An Application wired to the Bot API at `settings.bot_api_url` and the database."""
     token = settings.token.get_secret_value() if settings.token else ""
     store = Store(settings.db)
+    request = JournaledRequest(connections=256, pool_timeout=30)
 
     async def post_stop(app: Application) -> None:
         await scheduler.stop(app)
@@ -103,8 +104,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .base_file_url(settings.file_url)
         .updater(None)  # we fetch ourselves: bot/polling.py (nothing confirmed before stored)
         .concurrent_updates(PerUserUpdateProcessor(256))
-        .request(AiohttpRequest(connections=256, pool_timeout=30))
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(request)
+        .get_updates_request(JournaledRequest(connections=1))  # never journals (getUpdates)
         .post_init(prepare)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -114,7 +115,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     app.bot_data["settings"] = settings
     app.bot_data["histogram"] = app.update_processor.histogram  # for /healthz
     inbox = app.bot_data["inbox"] = Inbox(app, store)
+    app.update_processor.on_begin = inbox.begin
     app.update_processor.on_done = inbox.done
+    request.recorder = inbox.record  # the handlers' calls, journaled per update
     app.bot_data["update_outcomes"] = app.update_processor.outcomes  # for /healthz
     app.bot_data["update_failed"] = app.update_processor.outcomes.failed  # dialogs' on_error
     if clock is not None:

@@ -4,18 +4,20 @@ and is handled from there, in order per user, once.
 `Inbox.take` (webhook: before the 200) and `Inbox.take_batch` (polling: before the next
 getUpdates, whose offset confirms the batch) store updates in `storage.inbox` and put the new
 ones on PTB's update queue; a copy whose `update_id` is stored already is ignored. The
-per-user update processor (bot/ordering.py) calls `Inbox.done` when an update's handler has
-finished, which marks its row handled at once, on the event loop (no await in between: the
-window in which a kill could leave a finished update unmarked is a few microseconds of CPU).
-At start-up `replay` queues the rows not yet handled — taken but not finished when the last
-process stopped — before any new update, so they are handled first and in order. A handler
-cut short by a kill runs again from its start; handlers are written for that (answers are
-stored per question, a text sent before the current question was shown is not applied to it,
-a press on an answered question only brings the current one up).
+per-user update processor (bot/ordering.py) calls `Inbox.begin` as it starts an update, which
+opens the update's journal (bot/journal.py: each Bot API call its handler makes is written
+into the row as Telegram answers it), and `Inbox.done` when the handler has finished, which
+marks the row handled at once, on the event loop. At start-up `replay` queues the rows not
+yet handled — taken but not finished when the last process stopped — before any new update,
+so they are handled first and in order, each with the calls its cut-short run had made: the
+handler runs again from its start but takes those results instead of calling Telegram again,
+so nothing the person saw before the kill is sent twice. Its state changes are written to be
+repeated (answers stored per question, a text sent before the current question was shown is
+not applied to it, a press on an answered question only brings the current one up).
 
-The hot path costs one insert and one update on the Store's loop connection per update
-(`Store.write`: no thread hop; busy → the database thread). Handled rows are pruned every
-PRUNE_EVERY by a task of this class.
+The hot path costs one insert and one update on the Store's loop connection per update, plus
+one update per Bot API call of its handler (`Store.write`: no thread hop; busy → the database
+thread). Handled rows are pruned every PRUNE_EVERY_S by a task of this class.
 """
 
 from __future__ import annotations
@@ -32,8 +34,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot.journal import HANDLING, Journal
 from storage import Store, utc_iso
-from storage.inbox import add_update, add_updates, mark_handled, prune_inbox, unhandled
+from storage.inbox import (
+    add_reply,
+    add_update,
+    add_updates,
+    mark_handled,
+    prune_inbox,
+    unhandled,
+    unhandled_replies,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +61,7 @@ class Inbox:
         self.taken = 0  # new updates stored (this process)
         self.duplicates = 0  # copies of stored updates, ignored
         self.replayed = 0  # rows queued again at start-up
+        self._earlier: dict[int, list] = {}  # replayed rows: the calls their cut-short run made
         self.unstored = 0  # handled without a stored row: the database refused it
         self._unstored_logged: float | None = None
         self._pruner: asyncio.Task | None = None
@@ -111,6 +123,7 @@ class Inbox:
     async def replay(self) -> int:
         """Queue every row not yet handled (oldest first), before any new update is taken."""
         rows = await self.store.run(unhandled)
+        self._earlier = await self.store.run(unhandled_replies) if rows else {}
         for update_id, payload in rows:
             if update_id in self.in_hand:
                 continue
@@ -140,6 +153,16 @@ class Inbox:
         self.app.update_queue.put_nowait(update)
 
     # --- finishing them ----------------------------------------------------------------------
+
+    def begin(self, update: object) -> None:
+        """The update's handling starts (in its own task): journal its Bot API calls."""
+        update_id = getattr(update, "update_id", None)
+        if update_id in self.in_hand:
+            HANDLING.set(Journal(update_id, self._earlier.pop(update_id, None)))
+
+    async def record(self, update_id: int, entry: str) -> None:
+        """bot/journal.py: one call of the handler of `update_id`, answered by Telegram."""
+        await self.store.write(add_reply, update_id, entry)
 
     async def done(self, update: object) -> None:
         """The update's handler has finished (or failed and told the user): mark its row."""

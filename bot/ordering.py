@@ -81,6 +81,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.durations: deque[float] = deque(maxlen=10_000)  # seconds per handled update
         self.histogram = Histogram()  # the same, counted since start (for /healthz)
         self.active = 0  # updates being handled right now
+        # called in the update's task before its handler starts (the inbox opens its journal)
+        self.on_begin: Callable[[object], None] | None = None
         # called once an update's handler has finished (the inbox marks its row handled)
         self.on_done: Callable[[object], Awaitable[None]] | None = None
         self.outcomes = Outcomes()
@@ -92,6 +94,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self.active += 1
         began = time.perf_counter()
+        if self.on_begin is not None:
+            self.on_begin(update)
         try:
             await self._in_order(update, coroutine)
         except asyncio.CancelledError:

@@ -6,7 +6,12 @@ Whatever Telegram believes we received survives a kill: at the next start the ro
 marked are handled first, in `update_id` order. A second copy of an update (Telegram
 redelivers one whose 200 it never saw) finds its `update_id` taken and is ignored.
 
-A handled row keeps only the id and times (the content is cleared when it is marked).
+While an update is being handled, `replies` lists the Bot API calls its handler made, each
+as [fingerprint, result], written as Telegram answers each one (`add_reply`): a handler cut
+short by a kill runs again at the next start and takes those results instead of making the
+calls again (bot/journal.py), so a message sent before the kill is not sent twice.
+
+A handled row keeps only the id and times (content and replies are cleared when it is marked).
 Handled rows are deleted after RETENTION: Telegram keeps an unconfirmed update for at most
 24 hours, so no copy can arrive later than that; and it picks a random `update_id` only after
 a week without updates, so a new update never meets an old row with its id.
@@ -15,6 +20,7 @@ a week without updates, so a new update never meets an old row with its id.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from sqlite_utils import Database
@@ -46,12 +52,22 @@ def add_updates(db: Database, updates: Iterable[tuple[int, str]], received_at: s
     return new
 
 
+def add_reply(db: Database, update_id: int, entry: str) -> None:
+    """Append one call the update's handler made (`entry`: the JSON [fingerprint, result])."""
+    db.execute(
+        "UPDATE inbox SET replies = json_insert(coalesce(replies, '[]'), '$[#]', json(?)) "
+        "WHERE update_id = ? AND handled_at IS NULL",
+        [entry, update_id],
+    )
+
+
 def mark_handled(db: Database, update_id: int, handled_at: str) -> None:
     """The update's handler finished: keep only its id (for duplicates) and times. Its
-    content (names, texts, answers) goes at once, so a handled row holds nothing about a
-    person and /delete has nothing to find here."""
+    content (names, texts, answers, replies) goes at once, so a handled row holds nothing
+    about a person and /delete has nothing to find here."""
     db.execute(
-        "UPDATE inbox SET handled_at = ?, payload = '' WHERE update_id = ?", [handled_at, update_id]
+        "UPDATE inbox SET handled_at = ?, payload = '', replies = NULL WHERE update_id = ?",
+        [handled_at, update_id],
     )
 
 
@@ -60,6 +76,15 @@ def unhandled(db: Database) -> list[tuple[int, str]]:
     return db.execute(
         "SELECT update_id, payload FROM inbox WHERE handled_at IS NULL ORDER BY update_id"
     ).fetchall()
+
+
+def unhandled_replies(db: Database) -> dict[int, list]:
+    """update_id → the [fingerprint, result] calls made so far, for the unhandled rows whose
+    handler had made any."""
+    rows = db.execute(
+        "SELECT update_id, replies FROM inbox WHERE handled_at IS NULL AND replies IS NOT NULL"
+    ).fetchall()
+    return {update_id: json.loads(replies) for update_id, replies in rows}
 
 
 def inbox_counts(db: Database) -> dict[str, int]:

@@ -301,9 +301,15 @@ def _v7_runner_changes(db: Database) -> None:
     )
 
 
+def _v8_inbox_replies(db: Database) -> None:
+    """The Bot API calls an update's handler has made (storage/inbox.py `add_reply`), kept
+    until the update is handled: a handler run again after a kill does not repeat them."""
+    db.execute("ALTER TABLE inbox ADD COLUMN replies TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_tables, _v2_snooze, _v3_protocol_version_labels, _v4_outbox_about, _v5_squad,
-    _v6_inbox, _v7_runner_changes,
+    _v6_inbox, _v7_runner_changes, _v8_inbox_replies,
 ]
 
 

@@ -10,15 +10,22 @@ to the bot as Telegram does, over up to 40 connections at once (the sandbox's ow
 one at a time), each retried until it is answered 200 — so a POST cut by the kill comes again
 after the restart, a copy of an update the bot may have stored already.
 
-Then every command must be answered, once, and per person in the order sent:
+Then every command must be answered, once, and per person in the order sent. At the kill the
+bot's database is read (the process is dead, the file as it left it) for which updates were
+marked handled, and which had journaled replies (bot/journal.py):
 
 - lost: a command with no answer;
-- handled twice: a command answered twice, other than `cut_at_kill`;
-- cut_at_kill: answered once before the kill and again after the restart: the handler's reply
-  had reached Telegram but the handler had not finished (its row not marked handled) when the
-  process died, so it ran again. No protocol can tell "sent" from "about to be sent" across a
-  kill without Telegram's help (sendMessage has no idempotency key); at most the updates in
-  hand at that instant can be repeated, never one whose handling finished;
+- handled twice: a command answered again after the restart although its update was marked
+  handled before the kill — the inbox ran a finished update again (must be 0);
+- answered twice: a command the person got two answers to, whatever the cause: what a person
+  would see. Its part `answered_in_flight` is the repeats of replies that were on their way at
+  the kill: Telegram had taken the sendMessage (the person has it), its answer had not been read
+  by the bot (no journal entry), so the re-run sends it again. Telegram gives a bot no way to
+  learn afterwards whether a call it never heard back from went through (sendMessage has no
+  idempotency key, and a bot cannot read a chat), so the alternative to repeating those is
+  dropping them, and one dropped "stop and see your clinician" is worse than a repeated /help;
+- replies_unread_at_kill: replies Telegram had taken whose answer the bot had not read when it
+  died, the ceiling of `answered_in_flight`;
 - out of order: a person whose answers came in another order than the commands.
 
 `in_flight_at_kill` counts commands taken (acknowledged to Telegram) but not yet answered when
@@ -33,6 +40,7 @@ import itertools
 import json
 import random
 import signal
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -61,7 +69,10 @@ class InboundReport:
     in_flight_at_kill: int = 0  # acknowledged but not yet answered when killed
     lost: int = 0
     handled_twice: int = 0
-    cut_at_kill: int = 0
+    answered_twice: int = 0
+    answered_in_flight: int = 0  # the part of answered_twice: reply in flight at the kill
+    replies_unread_at_kill: int = 0
+    journaled_at_kill: int = 0  # unhandled updates whose handler had journaled calls
     copies_posted: int = 0  # webhook: POSTs retried after the kill (the bot may have them)
     out_of_order: int = 0
     seconds: float = 0.0
@@ -119,6 +130,22 @@ class Poster:
                 await asyncio.sleep(0.05)
 
 
+def at_kill(db: str, ids: list[int]) -> tuple[set[int], int]:
+    """Read after the kill: the ids marked handled, and how many unhandled ones had journaled
+    calls."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            f"SELECT update_id, handled_at IS NOT NULL, replies IS NOT NULL FROM inbox "
+            f"WHERE update_id BETWEEN {min(ids)} AND {max(ids)}"
+        ).fetchall()
+    finally:
+        conn.close()
+    wanted = set(ids)
+    handled = {uid for uid, done, _ in rows if done and uid in wanted}
+    return handled, sum(1 for uid, done, journaled in rows if journaled and not done)
+
+
 def confirmed(sandbox: Sandbox, pending_before: int) -> int:
     """Polling: updates confirmed by the getUpdates offset (dropped from Telegram's queue)."""
     return pending_before - len(sandbox.world.updates)
@@ -160,12 +187,16 @@ async def run_inbound(workdir: Path, mode: str, *, rounds: int = 1, users: int =
                     poster = Poster(f"http://127.0.0.1:{port}/tg/updates", secret)
                     ids = itertools.count(FIRST_UPDATE + n * total)
                     updates = [command_update(next(ids), p, c) for c in COMMANDS for p in people]
+                    update_of = {(u["message"]["from"]["id"], u["message"]["text"]): u["update_id"]
+                                 for u in updates}  # fmt: skip
                     posting = asyncio.create_task(poster.deliver(updates))
                     acknowledged = partial(getattr, poster, "acknowledged")
                 else:
+                    update_of = {}
                     for command in COMMANDS:  # everyone's three commands, in this order
                         for person in people:
                             await person.send(command)
+                            update_of[person.id, command] = sandbox.world.updates[-1]["update_id"]
                     acknowledged = partial(confirmed, sandbox, len(sandbox.world.updates))
                 deadline = time.monotonic() + timeout
                 while acknowledged() < kill_at:
@@ -181,6 +212,9 @@ async def run_inbound(workdir: Path, mode: str, *, rounds: int = 1, users: int =
                 answered = sum(len(answers(p)) for p in people)
                 report.taken_at_kill += got
                 report.in_flight_at_kill += max(0, got - answered)
+                handled, journaled = at_kill(db, list(update_of.values()))
+                report.journaled_at_kill += journaled
+                report.replies_unread_at_kill += max(0, answered - len(handled))
                 bot = await start()
                 deadline = time.monotonic() + timeout
                 while sum(len(set(answers(p))) for p in people) < total:
@@ -200,9 +234,11 @@ async def run_inbound(workdir: Path, mode: str, *, rounds: int = 1, users: int =
                     for command in COMMANDS:
                         count = seen.count(command)
                         report.lost += count == 0
-                        cut = count == 2 and early.count(command) == 1
-                        report.cut_at_kill += cut
-                        report.handled_twice += 0 if cut else max(0, count - 1)
+                        report.answered_twice += count > 1
+                        if update_of[person.id, command] in handled:
+                            report.handled_twice += count > 1
+                        else:  # in hand at the kill: its reply was already at Telegram
+                            report.answered_in_flight += count > 1 and early.count(command) == 1
                         if count != 1:
                             report.details.append(f"{person!r}: {command} answered {count}×")
                     firsts = list(dict.fromkeys(seen))

@@ -1,0 +1,105 @@
+"""Replies once across a kill: the Bot API calls an update's handler made are journaled.
+
+The inbox (bot/inbox.py) runs a handler again at the next start when the process died before
+it finished. Its state changes are written to be repeated (answers stored per question,
+actions idempotent per target and moment), but its messages were not: Telegram has no
+idempotency key for sendMessage, so a /help answered just before the kill was answered again
+after the restart (benchmarks/crash.py counted 10–30 such repeats per kill).
+
+So while an update is being handled (`HANDLING` holds its `Journal`), every call its handler
+makes is written into the update's inbox row the moment Telegram's answer arrives, keyed by a
+fingerprint of the call: the method and its parameters, or for answerCallbackQuery the query
+alone (Telegram takes one answer per press). A handler run again takes the stored result of a
+call with the same fingerprint instead of making it — the same message id for the same
+message — and calls Telegram only for what the first run had not done: a press re-applied on
+a form that has moved on shows the same question it showed (taken, not sent), never a new one.
+
+What no journal can cover is a call whose answer was on its way back at the kill: Telegram
+has the message, the journal does not. The bot writes the entry before anything else runs
+on that answer, so that window is the time an answer waits for the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+from bot.transport import AiohttpRequest
+
+log = logging.getLogger(__name__)
+
+# calls that change nothing Telegram shows: never journaled (nothing to repeat)
+READ_ONLY_PREFIX = "get"
+
+Recorder = Callable[[int, str], Awaitable[None]]  # (update_id, JSON [fingerprint, result])
+
+
+class Journal:
+    """The calls one update's handler has made, in this run and in runs cut short before."""
+
+    __slots__ = ("update_id", "_earlier")
+
+    def __init__(self, update_id: int, earlier: list | None = None) -> None:
+        self.update_id = update_id
+        self._earlier: dict[str, deque] = {}
+        for key, result in earlier or ():
+            self._earlier.setdefault(key, deque()).append(result)
+
+    def take(self, key: str) -> tuple[bool, Any]:
+        """(True, result) for a call an earlier run made and this run has not taken yet."""
+        results = self._earlier.get(key)
+        if not results:
+            return False, None
+        return True, results.popleft()
+
+
+HANDLING: ContextVar[Journal | None] = ContextVar("stridecoach_handling", default=None)
+
+
+def fingerprint(method: str, data: RequestData | None) -> str:
+    """What makes two calls the same call: the method and every parameter as sent."""
+    params = data.json_parameters if data is not None else {}
+    if method == "answerCallbackQuery":  # one answer per press, whatever its text
+        return f"{method}:{params.get('callback_query_id')}"
+    blob = "\x00".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return f"{method}:{hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()}"
+
+
+class JournaledRequest(AiohttpRequest):
+    """The bot's HTTP layer, journaling the calls made while an update is being handled."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorder: Recorder | None = None  # set by the inbox
+        self.taken = 0  # calls not made again: a run cut short by a kill had made them
+
+    async def post(self, url: str, request_data: RequestData | None = None,
+                   read_timeout: Any = BaseRequest.DEFAULT_NONE,
+                   write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                   connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                   pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> Any:  # fmt: skip
+        journal = HANDLING.get()
+        method = url.rpartition("/")[2]
+        if journal is None or self.recorder is None or method.startswith(READ_ONLY_PREFIX):
+            return await super().post(url, request_data, read_timeout, write_timeout,
+                                      connect_timeout, pool_timeout)  # fmt: skip
+        key = fingerprint(method, request_data)
+        found, result = journal.take(key)
+        if found:
+            self.taken += 1
+            return result
+        result = await super().post(url, request_data, read_timeout, write_timeout,
+                                    connect_timeout, pool_timeout)  # fmt: skip
+        try:  # first thing on Telegram's answer: the window for a repeat is this await
+            await self.recorder(journal.update_id, json.dumps([key, result], ensure_ascii=False))
+        except Exception:  # noqa: BLE001 - sent all the same; only a re-run could repeat it
+            log.warning("journal: could not record a %s for update %d", method,
+                        journal.update_id, exc_info=True)  # fmt: skip
+        return result
