@@ -8,7 +8,7 @@ import random
 from bot.sandbox import Sandbox
 from storage import load_draft
 from tests.e2e.harness import BotUnderTest, question_of, reply
-from tests.resilience.workload import make_plans, midday_zone, seed
+from tests.resilience.cast import make_plans, midday_zone, seed
 
 # One runner seeded into the database (check-in time hours away: no reminder interferes);
 # the real clock, the bot in-process.
