@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checkin_load import busy_core  # noqa: E402
+from load_phases import busy_core  # noqa: E402
 
 from storage import Store, get_runner, migrate, upsert_runner  # noqa: E402
 

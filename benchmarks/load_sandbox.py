@@ -1,0 +1,151 @@
+"""The sandbox side of benchmarks/checkin_load.py: the Bot API sandbox (run as
+``checkin_load.py --role sandbox``) with a recorder of when each update was handed to the bot
+and when the bot answered it, served at /bench/timings."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import json
+import os
+import signal
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "p99": None}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q + 0.5) - 1))], 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}
+
+
+class Recorder:
+    """Times, in the sandbox, when updates were pushed and handed out and when the bot called."""
+
+    RESPONSES = ("sendmessage", "sendphoto", "senddocument", "editmessagetext",
+                 "editmessagereplymarkup", "editmessagecaption", "deletemessage",
+                 "answercallbackquery", "sendchataction")  # fmt: skip
+    MESSAGES = ("sendmessage", "sendphoto", "senddocument", "editmessagetext")  # a reply: a
+    # message, or (stridecoach's form) the pressed question turned into the next one
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self.pushed: dict[int, float] = {}
+        self.handed: dict[int, tuple[float, Any, str | None]] = {}  # id -> (t, chat, query id)
+        self.calls: dict[Any, list[tuple[float, str, str | None]]] = defaultdict(list)
+
+    def install(self) -> None:
+        from bot.sandbox.methods import METHODS  # the dict the server dispatches from
+
+        world = self.sandbox.world
+        push = world.push_update
+
+        def recorded_push(kind: str, payload: dict, chat_id: int) -> dict:
+            update = push(kind, payload, chat_id)
+            self.pushed[update["update_id"]] = time.monotonic()
+            return update
+
+        world.push_update = recorded_push
+        get_updates = METHODS["getupdates"]
+
+        async def recorded_get_updates(w: Any, p: Any) -> list[dict]:
+            result = await get_updates(w, p)
+            now = time.monotonic()
+            for update in result:
+                uid = update["update_id"]
+                if uid not in self.handed:
+                    query = update.get("callback_query")
+                    self.handed[uid] = (now, w.update_chat.get(uid), query["id"] if query else None)
+            return result
+
+        METHODS["getupdates"] = recorded_get_updates
+        for name in self.RESPONSES:
+            if name in METHODS:
+                METHODS[name] = self._wrap(name, METHODS[name])
+
+    def _wrap(self, name: str, handler: Any) -> Any:
+        async def recorded(w: Any, p: Any) -> Any:
+            now = time.monotonic()
+            if name == "answercallbackquery":
+                qid = p.text("callback_query_id")
+                query = w.callbacks.get(qid or "")
+                chat = query.chat_id if query else None
+            else:
+                qid, chat = None, p.peek_chat_id()
+            self.calls[chat].append((now, name, qid))
+            return await handler(w, p)
+
+        return recorded
+
+    def timings(self, since: float, until: float) -> dict[str, Any]:
+        first, reply, done, wait = [], [], [], []
+        unanswered = 0
+        for uid, (t, chat, qid) in self.handed.items():
+            if not since <= t <= until:
+                continue
+            if uid in self.pushed:
+                wait.append((t - self.pushed[uid]) * 1000)
+            calls = self.calls.get(chat, [])
+            start = bisect.bisect_left(calls, t, key=lambda c: c[0])
+            t_first = t_reply = t_answer = None
+            for at, method, call_qid in calls[start:]:
+                if method == "answercallbackquery" and call_qid != qid:
+                    continue  # the previous press's answer, arriving late
+                if t_first is None:
+                    t_first = at
+                if t_reply is None and method in self.MESSAGES:
+                    t_reply = at
+                if method == "answercallbackquery":
+                    t_answer = at
+                if t_reply is not None and (qid is None or t_answer is not None):
+                    break
+            if t_first is None:
+                unanswered += 1
+                continue
+            first.append((t_first - t) * 1000)
+            if t_reply is not None:
+                reply.append((t_reply - t) * 1000)
+                done.append((max(t_reply, t_answer or 0.0) - t) * 1000)
+        return {"updates": len(first) + unanswered, "unanswered": unanswered,
+                "first": percentiles(first), "reply": percentiles(reply),
+                "done": percentiles(done), "tg_wait": percentiles(wait),
+                "first_mean": round(statistics.fmean(first), 2) if first else None}  # fmt: skip
+
+
+async def serve_sandbox() -> None:
+    from aiohttp import web
+
+    from bot.sandbox import Sandbox
+
+    sandbox = Sandbox(log_size=10_000)
+    recorder = Recorder(sandbox)
+    recorder.install()
+
+    async def timings(request: web.Request) -> web.Response:
+        since, until = float(request.query["since"]), float(request.query["until"])
+        return web.json_response(recorder.timings(since, until))
+
+    sandbox.app.router.add_get("/bench/timings", timings)
+    async with sandbox:
+        print(json.dumps({"url": sandbox.url, "bot_api_url": sandbox.bot_api_url, "pid": os.getpid()}),
+              flush=True)  # fmt: skip
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+
