@@ -78,7 +78,7 @@ async def begin(store: Store, chat: Chat, user_id: int, first_name: str, now: dt
             [[("Correct today's answers", "checkin:correct")], [("Show today's plan", "checkin:today")]],
         )
         return
-    facts = await store.run(_facts, user_id, today)
+    facts = await store.read(_facts, user_id, today)  # reads only: on the loop, no hand-off
     ctx = FormContext(user_id, chat.chat_id, first_name, today, now, facts)
     note = "Correcting today's check-in." if correcting else None
     await start(store, chat, FORM, ctx, note)
@@ -176,8 +176,9 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
     answered = checkin_from(ctx.answers, fill=GREEN) if stopped else None
-    decision, self_resume, told = await store.run(decide_and_save, ctx.user_id, checkin, ctx.now,
-                                                  bool(stopped), weekly_asked(ctx.answers), answered)  # fmt: skip
+    # one transaction of its own: on the loop, or on the thread if another write holds the lock
+    decision, self_resume, told = await store.write(decide_and_save, ctx.user_id, checkin, ctx.now,
+                                                    bool(stopped), weekly_asked(ctx.answers), answered)  # fmt: skip
     if told and (decision.alert or decision.reviews):
         notify_outbox(chat)
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
@@ -194,7 +195,7 @@ async def reply(store: Store, user_id: int, decision: Decision, told: int | None
     else:
         marks = await standing.milestones(store, user_id, decision.date)
         text = render.decision_text(decision, coaches_told=told, profile=row.profile, milestones=marks)
-    way_out, keyboard = await store.run(exits.decision_exit, user_id, decision)
+    way_out, keyboard = await store.read(exits.decision_exit, user_id, decision)
     if way_out:
         text += "\n\n" + way_out
     return text, keyboard

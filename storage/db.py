@@ -228,7 +228,9 @@ class Store:
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run the short write `fn(db, *args)` at once on the event loop, like `read`; on the
         thread if another write holds the lock. `fn` must be one statement (or one transaction
-        of its own): a busy statement is rolled back, so nothing is half-written or repeated.
+        of its own, `db.atomic()`, with only reads before it): a busy statement or transaction
+        is rolled back whole and run again on the thread, so nothing is half-written or
+        repeated.
 
         The connection never checkpoints (`wal_autocheckpoint` 0: that is disk work, and
         fsyncs): the thread's connection still does when it commits, and the thread runs a
@@ -266,7 +268,9 @@ class Store:
         except sqlite3.Error:  # busy already: try again next time
             conn.close()
             raise
-        self._loop_dbs[kind] = Database(conn)
+        # BEGIN IMMEDIATE (WriterDatabase): a transaction run here finds the lock taken at its
+        # first statement, before any work, and goes to the thread whole
+        self._loop_dbs[kind] = WriterDatabase(conn) if kind == "write" else Database(conn)
         return self._loop_dbs[kind]
 
     def _checkpoint(self) -> None:
