@@ -160,20 +160,21 @@ class Inbox:
         if update_id in self.in_hand:
             HANDLING.set(Journal(update_id, self._earlier.pop(update_id, None)))
 
-    async def record(self, update_id: int, entry: str) -> None:
-        """bot/journal.py: one call of the handler of `update_id`, answered by Telegram."""
-        await self.store.write(add_reply, update_id, entry)
+    async def record(self, update_id: int, n: int, entry: str) -> None:
+        """bot/journal.py: call `n` of the handler of `update_id`, answered by Telegram."""
+        await self.store.write(add_reply, update_id, n, entry)
 
     async def done(self, update: object) -> None:
         """The update's handler has finished (or failed and told the user): mark its row."""
         update_id = getattr(update, "update_id", None)
         if update_id in self.in_hand:
             self.in_hand.discard(update_id)
-            await self._mark(update_id)
+            journal = HANDLING.get()  # this update's (done runs in the update's own task)
+            await self._mark(update_id, journal is not None and journal.count > 0)
 
-    async def _mark(self, update_id: int) -> None:
+    async def _mark(self, update_id: int, journaled: bool = False) -> None:
         try:
-            await self.store.write(mark_handled, update_id, utc_iso())
+            await self.store.write(mark_handled, update_id, utc_iso(), journaled)
         except Exception:  # noqa: BLE001 - the update is handled again after a restart
             log.error("inbox: could not mark update %d handled", update_id, exc_info=True)
 

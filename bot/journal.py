@@ -6,13 +6,16 @@ actions idempotent per target and moment), but its messages were not: Telegram h
 idempotency key for sendMessage, so a /help answered just before the kill was answered again
 after the restart (benchmarks/crash.py counted 10–30 such repeats per kill).
 
-So while an update is being handled (`HANDLING` holds its `Journal`), every call its handler
-makes is written into the update's inbox row the moment Telegram's answer arrives, keyed by a
-fingerprint of the call: the method and its parameters, or for answerCallbackQuery the query
-alone (Telegram takes one answer per press). A handler run again takes the stored result of a
-call with the same fingerprint instead of making it — the same message id for the same
-message — and calls Telegram only for what the first run had not done: a press re-applied on
-a form that has moved on shows the same question it showed (taken, not sent), never a new one.
+So while an update is being handled (`HANDLING` holds its `Journal`), every call of its
+handler that puts something new in a chat (sendMessage, sendPhoto, … copy and forward) is
+written to storage (`inbox_replies`) the moment Telegram's answer arrives, keyed by a
+fingerprint of the call: the method and its parameters. A handler run again takes the stored
+result of a call with the same fingerprint instead of making it — the same message id for the
+same message — and calls Telegram only for what the first run had not done. The other calls
+are not journaled, because making them again shows nothing new: an edit to the text a message
+already has is refused as "not modified" (a press re-applied on a form that has moved on turns
+its message into the question it already shows), and a press already answered cannot be
+answered again. So a check-in answer by button, the hot path, journals nothing.
 
 What no journal can cover is a call whose answer was on its way back at the kill: Telegram
 has the message, the journal does not. The bot writes the entry before anything else runs
@@ -35,22 +38,33 @@ from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
-# calls that change nothing Telegram shows: never journaled (nothing to repeat)
-READ_ONLY_PREFIX = "get"
+# the calls that put something new in a chat: a second one would be seen twice
+NEW_IN_CHAT = ("send", "copyMessage", "forwardMessage")
+NOT_NEW = frozenset({"sendChatAction"})  # "typing…": gone by itself, nothing stays
 
-Recorder = Callable[[int, str], Awaitable[None]]  # (update_id, JSON [fingerprint, result])
+
+def journaled(method: str) -> bool:
+    return method.startswith(NEW_IN_CHAT) and method not in NOT_NEW
+
+Recorder = Callable[[int, int, str], Awaitable[None]]  # (update_id, n, JSON [fingerprint, result])
 
 
 class Journal:
     """The calls one update's handler has made, in this run and in runs cut short before."""
 
-    __slots__ = ("update_id", "_earlier")
+    __slots__ = ("update_id", "_earlier", "count")
 
     def __init__(self, update_id: int, earlier: list | None = None) -> None:
         self.update_id = update_id
         self._earlier: dict[str, deque] = {}
         for key, result in earlier or ():
             self._earlier.setdefault(key, deque()).append(result)
+        self.count = len(earlier or ())  # calls journaled for this update, over all runs
+
+    def next_index(self) -> int:
+        """The number of the next call to journal."""
+        self.count += 1
+        return self.count - 1
 
     def take(self, key: str) -> tuple[bool, Any]:
         """(True, result) for a call an earlier run made and this run has not taken yet."""
@@ -64,11 +78,10 @@ HANDLING: ContextVar[Journal | None] = ContextVar("stridecoach_handling", defaul
 
 
 def fingerprint(method: str, data: RequestData | None) -> str:
-    """What makes two calls the same call: the method and every parameter as sent."""
-    params = data.json_parameters if data is not None else {}
-    if method == "answerCallbackQuery":  # one answer per press, whatever its text
-        return f"{method}:{params.get('callback_query_id')}"
-    blob = "\x00".join(f"{k}={v}" for k, v in sorted(params.items()))
+    """What makes two calls the same call: the method and every parameter (as the plain
+    values PTB sends them as JSON; their repr, which is cheaper than encoding them again)."""
+    params = data.parameters if data is not None else {}
+    blob = repr(sorted(params.items()))
     return f"{method}:{hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()}"
 
 
@@ -87,7 +100,7 @@ class JournaledRequest(AiohttpRequest):
                    pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> Any:  # fmt: skip
         journal = HANDLING.get()
         method = url.rpartition("/")[2]
-        if journal is None or self.recorder is None or method.startswith(READ_ONLY_PREFIX):
+        if journal is None or self.recorder is None or not journaled(method):
             return await super().post(url, request_data, read_timeout, write_timeout,
                                       connect_timeout, pool_timeout)  # fmt: skip
         key = fingerprint(method, request_data)
@@ -98,7 +111,8 @@ class JournaledRequest(AiohttpRequest):
         result = await super().post(url, request_data, read_timeout, write_timeout,
                                     connect_timeout, pool_timeout)  # fmt: skip
         try:  # first thing on Telegram's answer: the window for a repeat is this await
-            await self.recorder(journal.update_id, json.dumps([key, result], ensure_ascii=False))
+            entry = json.dumps([key, result], ensure_ascii=False)
+            await self.recorder(journal.update_id, journal.next_index(), entry)
         except Exception:  # noqa: BLE001 - sent all the same; only a re-run could repeat it
             log.warning("journal: could not record a %s for update %d", method,
                         journal.update_id, exc_info=True)  # fmt: skip

@@ -6,12 +6,13 @@ Whatever Telegram believes we received survives a kill: at the next start the ro
 marked are handled first, in `update_id` order. A second copy of an update (Telegram
 redelivers one whose 200 it never saw) finds its `update_id` taken and is ignored.
 
-While an update is being handled, `replies` lists the Bot API calls its handler made, each
-as [fingerprint, result], written as Telegram answers each one (`add_reply`): a handler cut
-short by a kill runs again at the next start and takes those results instead of making the
-calls again (bot/journal.py), so a message sent before the kill is not sent twice.
+While an update is being handled, `inbox_replies` holds the Bot API calls its handler made,
+each as the JSON [fingerprint, result], written as Telegram answers each one (`add_reply`): a
+handler cut short by a kill runs again at the next start and takes those results instead of
+making the calls again (bot/journal.py), so a message sent before the kill is not sent twice.
 
-A handled row keeps only the id and times (content and replies are cleared when it is marked).
+A handled row keeps only the id and times: its content goes, and its replies, when it is
+marked.
 Handled rows are deleted after RETENTION: Telegram keeps an unconfirmed update for at most
 24 hours, so no copy can arrive later than that; and it picks a random `update_id` only after
 a week without updates, so a new update never meets an old row with its id.
@@ -52,23 +53,27 @@ def add_updates(db: Database, updates: Iterable[tuple[int, str]], received_at: s
     return new
 
 
-def add_reply(db: Database, update_id: int, entry: str) -> None:
-    """Append one call the update's handler made (`entry`: the JSON [fingerprint, result])."""
+def add_reply(db: Database, update_id: int, n: int, entry: str) -> None:
+    """Store call number `n` the update's handler made (`entry`: the JSON [fingerprint,
+    result])."""
     db.execute(
-        "UPDATE inbox SET replies = json_insert(coalesce(replies, '[]'), '$[#]', json(?)) "
-        "WHERE update_id = ? AND handled_at IS NULL",
-        [entry, update_id],
+        "INSERT INTO inbox_replies (update_id, n, entry) VALUES (?, ?, ?)",
+        [update_id, n, entry],
     )
 
 
-def mark_handled(db: Database, update_id: int, handled_at: str) -> None:
+def mark_handled(db: Database, update_id: int, handled_at: str, journaled: bool = True) -> None:
     """The update's handler finished: keep only its id (for duplicates) and times. Its
-    content (names, texts, answers, replies) goes at once, so a handled row holds nothing
-    about a person and /delete has nothing to find here."""
-    db.execute(
-        "UPDATE inbox SET handled_at = ?, payload = '', replies = NULL WHERE update_id = ?",
-        [handled_at, update_id],
-    )
+    content (names, texts, answers) and its journaled replies go at once, in one
+    transaction, so a handled row holds nothing about a person and /delete has nothing to
+    find here. `journaled`: whether its handler's calls were journaled (else one statement)."""
+    mark = "UPDATE inbox SET handled_at = ?, payload = '' WHERE update_id = ?"
+    if not journaled:
+        db.execute(mark, [handled_at, update_id])
+        return
+    with db.atomic():
+        db.execute(mark, [handled_at, update_id])
+        db.execute("DELETE FROM inbox_replies WHERE update_id = ?", [update_id])
 
 
 def unhandled(db: Database) -> list[tuple[int, str]]:
@@ -79,12 +84,16 @@ def unhandled(db: Database) -> list[tuple[int, str]]:
 
 
 def unhandled_replies(db: Database) -> dict[int, list]:
-    """update_id → the [fingerprint, result] calls made so far, for the unhandled rows whose
-    handler had made any."""
+    """update_id → the [fingerprint, result] calls its handler made so far (in order), for the
+    unhandled rows whose handler had made any."""
     rows = db.execute(
-        "SELECT update_id, replies FROM inbox WHERE handled_at IS NULL AND replies IS NOT NULL"
+        "SELECT r.update_id, r.entry FROM inbox_replies r JOIN inbox i USING (update_id) "
+        "WHERE i.handled_at IS NULL ORDER BY r.update_id, r.n"
     ).fetchall()
-    return {update_id: json.loads(replies) for update_id, replies in rows}
+    found: dict[int, list] = {}
+    for update_id, entry in rows:
+        found.setdefault(update_id, []).append(json.loads(entry))
+    return found
 
 
 def inbox_counts(db: Database) -> dict[str, int]:
@@ -96,9 +105,12 @@ def inbox_counts(db: Database) -> dict[str, int]:
 
 
 def prune_inbox(db: Database, now: dt.datetime, retention: dt.timedelta = RETENTION) -> int:
-    """Delete rows handled more than `retention` before `now`; how many went."""
+    """Delete rows handled more than `retention` before `now`; how many went. Replies left
+    by a process that died between marking and deleting them go too."""
     cursor = db.execute(
         "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
         [utc_iso(now - retention)],
     )
+    db.execute("DELETE FROM inbox_replies WHERE update_id NOT IN "
+               "(SELECT update_id FROM inbox WHERE handled_at IS NULL)")  # fmt: skip
     return cursor.rowcount

@@ -303,8 +303,17 @@ def _v7_runner_changes(db: Database) -> None:
 
 def _v8_inbox_replies(db: Database) -> None:
     """The Bot API calls an update's handler has made (storage/inbox.py `add_reply`), kept
-    until the update is handled: a handler run again after a kill does not repeat them."""
-    db.execute("ALTER TABLE inbox ADD COLUMN replies TEXT")
+    until the update is handled: a handler run again after a kill does not repeat them. A
+    table of their own: appending to the inbox row would rewrite its payload each time."""
+    db.execute(
+        """CREATE TABLE inbox_replies (
+            update_id INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            entry TEXT NOT NULL
+        )"""
+    )
+    # No index: it holds only the replies of the updates in hand (a few hundred rows at most,
+    # deleted as each is marked), and an index would be written with every reply.
 
 
 MIGRATIONS: list[Migration] = [

@@ -12,7 +12,7 @@ LATEST = len(MIGRATIONS)
 TABLES = {
     "runners", "coaches", "coach_links", "checkins", "decisions", "events", "form_drafts",
     "outbox", "outbox_about", "reminder_log", "alerts", "audit_log", "coach_actions",
-    "clearance_reports", "inbox", "profile_changes", "runner_invites", "weekly_asked",
+    "clearance_reports", "inbox", "inbox_replies", "profile_changes", "runner_invites", "weekly_asked",
 }  # fmt: skip
 
 
@@ -90,8 +90,9 @@ def test_every_checkin_field_has_a_column(db):
 
 def test_delete_knows_every_table_about_runners(db):
     # A new table must be added to privacy.RUNNER_COLUMNS (or be the coaches' own).
-    # the inbox holds an update's content only until it is handled (storage/inbox.py)
-    assert tables(db) - {"coaches", "inbox"} == set(RUNNER_COLUMNS)
+    # the inbox holds an update's content, and inbox_replies its handler's replies, only
+    # until it is handled (storage/inbox.py)
+    assert tables(db) - {"coaches", "inbox", "inbox_replies"} == set(RUNNER_COLUMNS)
 
 
 def test_foreign_keys_cascade_from_runners(db):
@@ -102,9 +103,10 @@ def test_foreign_keys_cascade_from_runners(db):
     }
     cascaded = {t for t, parent, action in fks if parent == "runners" and action == "CASCADE"}
     # outbox_about may name a runner already deleted (the "has left" notice): it cascades
-    # from its outbox row instead; the inbox holds an update's content only until handled
+    # from its outbox row instead; the inbox (and inbox_replies) hold an update's content
+    # only until it is handled
     assert cascaded == TABLES - {"runners", "coaches", "form_drafts", "audit_log", "outbox_about",
-                                 "inbox"}  # fmt: skip
+                                 "inbox", "inbox_replies"}  # fmt: skip
     assert ("coach_links", "coaches", "CASCADE") in fks
     assert ("outbox_about", "outbox", "CASCADE") in fks
 
