@@ -1,7 +1,11 @@
 """Replies once across a kill (bot/journal.py): an update whose handler was cut short runs again
 at the next start, but a reply Telegram had answered before the kill is not sent again."""
 
+import asyncio
+import datetime as dt
 import json
+import random
+import sqlite3
 
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter  # as PTB builds a call
@@ -12,6 +16,8 @@ from dialogs import texts
 from storage import Store, migrate
 from storage.inbox import add_reply, add_update, unhandled
 from tests.deploy.helpers import start_polling_bot
+from tests.e2e.harness import GREEN, question_of
+from tests.resilience.cast import make_plans, midday_zone, seed
 from tests.resilience.inbound import command_update
 
 STORED_AT = "2026-01-01T00:00:00.000000+00:00"
@@ -98,3 +104,55 @@ async def test_a_reply_the_first_run_had_not_made_is_sent_after_the_restart(tmp_
         await cut_short(db, eli, "/privacy", [[other, {"message_id": 1}]])
         seen = await run_until_answered(sandbox, db, tmp_path / "logs", eli, 2)
     assert seen == [texts.PRIVACY, texts.HELP]
+
+
+async def test_a_press_run_again_after_a_kill_on_a_form_that_moved_on_sends_nothing(tmp_path):
+    """A check-in answer by button whose handler had stored the answer and turned the question
+    into the next one, then was killed before its row was marked: run again at the next start,
+    it shows nothing new — no message, no edit, no second answer to the press."""
+    db = str(tmp_path / "bot.db")
+    plan = make_plans(1, 99, random.Random(1))[0]
+    seed(db, midday_zone(dt.datetime.now(dt.UTC)), [plan], {})
+    async with Sandbox() as sandbox:
+        user = sandbox.user(plan.user_id, plan.name)
+        bot = await start_polling_bot(sandbox, db, tmp_path / "logs")
+        try:
+            await user.send("/checkin")
+            question = await user.wait_for_message(timeout=20)
+            label = GREEN[question_of(question)]
+            pressed = question.to_dict()  # as Telegram sends it with the press
+            _, button = user.find_button(label, question)
+            edits = len(question.history)
+            query_id = await user.press_data(button["callback_data"], question)
+            # the answer stored, the question turned into the next one
+            assert await user.chat.changed.wait_until(lambda: len(question.history) > edits, 20)
+            await user.wait_idle(quiet=0.5)
+            assert await bot.terminate() == 0
+        finally:
+            await bot.kill()
+        again = {"callback_query": {"id": query_id, "from": user.chat.user.to_dict(),
+                                    "chat_instance": str(7_000_000_000 + user.id),
+                                    "data": button["callback_data"], "message": pressed}}  # fmt: skip
+        conn = sqlite3.connect(db)  # the row as the kill left it: stored, not marked handled
+        with conn:
+            update_id = conn.execute("SELECT max(update_id) FROM inbox").fetchone()[0]
+            conn.execute("UPDATE inbox SET handled_at = NULL, payload = ? WHERE update_id = ?",
+                         [json.dumps({"update_id": update_id, **again}), update_id])  # fmt: skip
+        conn.close()
+        shown = ([m.text for m in user.messages], len(question.history),
+                 len(user.chat.callback_answers))  # fmt: skip
+        bot = await start_polling_bot(sandbox, db, tmp_path / "logs")
+        try:
+            await asyncio.sleep(1.0)
+            await user.wait_idle(quiet=1.0)
+            assert await bot.terminate() == 0
+        finally:
+            await bot.kill()
+        assert ([m.text for m in user.messages], len(question.history),
+                len(user.chat.callback_answers)) == shown  # fmt: skip
+        assert question.buttons  # still the next question, to be answered
+    store = Store(db)
+    try:
+        assert await store.run(unhandled) == []
+    finally:
+        store.close()
