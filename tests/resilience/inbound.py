@@ -132,18 +132,19 @@ class Poster:
 
 def at_kill(db: str, ids: list[int]) -> tuple[set[int], int]:
     """Read after the kill: the ids marked handled, and how many unhandled ones had journaled
-    calls."""
+    calls (bot/journal.py)."""
     conn = sqlite3.connect(db)
     try:
-        rows = conn.execute(
-            f"SELECT update_id, handled_at IS NOT NULL, replies IS NOT NULL FROM inbox "
-            f"WHERE update_id BETWEEN {min(ids)} AND {max(ids)}"
-        ).fetchall()
+        handled = {uid for (uid,) in conn.execute(
+            "SELECT update_id FROM inbox WHERE handled_at IS NOT NULL AND update_id BETWEEN ? AND ?",
+            [min(ids), max(ids)])}  # fmt: skip
+        journaled = conn.execute(
+            "SELECT count(DISTINCT r.update_id) FROM inbox_replies r JOIN inbox i "
+            "USING (update_id) WHERE i.handled_at IS NULL"
+        ).fetchone()[0]
     finally:
         conn.close()
-    wanted = set(ids)
-    handled = {uid for uid, done, _ in rows if done and uid in wanted}
-    return handled, sum(1 for uid, done, journaled in rows if journaled and not done)
+    return handled & set(ids), journaled
 
 
 def confirmed(sandbox: Sandbox, pending_before: int) -> int:
