@@ -28,6 +28,11 @@ Clock = Callable[[], dt.datetime]
 # checkin_load.py): p95 115 ms at 0.5 ms, 28 ms at 0.1 ms, for about the same CPU.
 SWITCH_INTERVAL_S = 0.0001
 GC_THRESHOLDS = (50_000, 20, 20)
+# Handlers running at once (bot/ordering.py). Each one in flight at a hard kill can have its
+# last reply repeated after the restart (Telegram took it, the bot never read the answer):
+# benchmarks/crash.py counted 32–43 repeats a kill at 256, 5 at 16. At Telegram's round trip
+# of tens of ms, 16 handlers still answer several hundred updates a second.
+HANDLING_AT_ONCE = 16
 
 
 def tune_process() -> None:
@@ -103,7 +108,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .base_url(settings.bot_api_url)
         .base_file_url(settings.file_url)
         .updater(None)  # we fetch ourselves: bot/polling.py (nothing confirmed before stored)
-        .concurrent_updates(PerUserUpdateProcessor(256))
+        .concurrent_updates(PerUserUpdateProcessor(256, HANDLING_AT_ONCE))
         .request(request)
         .get_updates_request(JournaledRequest(connections=1))  # never journals (getUpdates)
         .post_init(prepare)

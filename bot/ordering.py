@@ -72,10 +72,17 @@ class Outcomes:
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """A lock per user: a second update of the same user waits for the first to finish."""
+    """A lock per user: a second update of the same user waits for the first to finish.
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    `max_concurrent_updates` bounds the updates taken at once (those waiting for their user's
+    lock included), `handling_at_once` the handlers running at once, counted once past the
+    lock — so one user's queue never holds the others up. A kill can repeat at most the last
+    reply of each running handler (bot/journal.py: a reply Telegram took whose answer the
+    bot had not read), so the second bound is also the most a kill can repeat."""
+
+    def __init__(self, max_concurrent_updates: int = 256, handling_at_once: int = 256) -> None:
         super().__init__(max_concurrent_updates)
+        self._handling = asyncio.Semaphore(handling_at_once)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.durations: deque[float] = deque(maxlen=10_000)  # seconds per handled update
@@ -121,12 +128,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)
         if key is None:
-            await coroutine
+            async with self._handling:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._handling:
                 began = time.perf_counter()
                 await coroutine
                 self.durations.append(time.perf_counter() - began)
