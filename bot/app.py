@@ -30,9 +30,11 @@ SWITCH_INTERVAL_S = 0.0001
 GC_THRESHOLDS = (50_000, 20, 20)
 # Handlers running at once (bot/ordering.py). Each one in flight at a hard kill can have its
 # last reply repeated after the restart (Telegram took it, the bot never read the answer):
-# benchmarks/crash.py counted 32–43 repeats a kill at 256, 5 at 16. At Telegram's round trip
-# of tens of ms, 16 handlers still answer several hundred updates a second.
-HANDLING_AT_ONCE = 16
+# benchmarks/crash.py counted 32–43 repeats a kill at 256 and 2–7 at 16, but at 16 (and 64)
+# the saturated load gave 23–44 % fewer updates/s when Telegram answered slowly (the
+# sandbox starved of CPU, benchmarks/README.md): every handler waits a round trip or two, so
+# fewer at once means fewer a second. Kills are rare, slow answers would be daily: 256.
+HANDLING_AT_ONCE = 256
 
 
 def tune_process() -> None:
