@@ -67,6 +67,7 @@ from hypothesis.stateful import (
 from bot.app import build_application, start, stop
 from bot.sandbox import BotMessage, Sandbox, SandboxUser
 from bot.scheduler import run_tick
+from bot.services import services
 from bot.settings import Settings
 from dialogs.handlers import SORRY
 from dialogs.progress_handlers import _confirm_is_fresh
@@ -372,7 +373,7 @@ class LiveBot:
 
     @property
     def store(self):
-        return self.app.bot_data["store"]
+        return services(self.app).store
 
     def user(self, user_id: int) -> SandboxUser:
         return self.sandbox.users[user_id]
