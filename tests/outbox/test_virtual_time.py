@@ -31,10 +31,9 @@ async def test_sleepers_wake_in_deadline_order_at_their_deadlines(clock):
 
 async def test_time_stands_still_while_a_call_is_in_flight(clock):
     sleeper = asyncio.ensure_future(clock.sleep(1))
-    clock.enter()  # a request on the wire
-    await asyncio.sleep(0.05)  # real time passes
-    assert clock.now() == 0 and not sleeper.done()
-    clock.leave()
+    with clock.in_flight():  # a request on the wire
+        await asyncio.sleep(0.05)  # real time passes
+        assert clock.now() == 0 and not sleeper.done()
     await sleeper
     assert clock.now() == 1
 
@@ -43,11 +42,10 @@ async def test_wait_ends_when_the_event_is_set_without_moving_the_clock(clock):
     event = asyncio.Event()
     waiter = asyncio.ensure_future(clock.wait(event, 30))
     await asyncio.sleep(0)
-    clock.enter()  # hold the clock while the event is set
-    event.set()
-    await waiter
-    assert clock.now() == 0
-    clock.leave()
+    with clock.in_flight():  # hold the clock while the event is set
+        event.set()
+        await waiter
+        assert clock.now() == 0
     await clock.wait(event, 30)  # already set: at once
     assert clock.now() == 0
 

@@ -14,10 +14,11 @@ The sandbox gets `wall` as its clock, so its call log and rate limits count in t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,14 +98,17 @@ class VirtualTime:
 
     # --- moving ----------------------------------------------------------------------------
 
-    def enter(self) -> None:
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """A request or database call: the clock stands still until it ends."""
         self.busy += 1
         self._idle.clear()
-
-    def leave(self) -> None:
-        self.busy -= 1
-        if not self.busy:
-            self._idle.set()
+        try:
+            yield
+        finally:
+            self.busy -= 1
+            if not self.busy:
+                self._idle.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._advance(), name="virtual-time")
@@ -173,11 +177,8 @@ class CountingRequest(AiohttpRequest):
         data = args[1] if len(args) > 1 else kwargs.get("request_data")
         chat_id = data.parameters.get("chat_id") if data is not None else None
         self.started.append(Started(self._clock.wall(), url.rsplit("/", 1)[-1], chat_id))
-        self._clock.enter()
-        try:
+        with self._clock.in_flight():
             return await super().do_request(url, *args, **kwargs)
-        finally:
-            self._clock.leave()
 
 
 class CountingStore(storage.Store):
@@ -188,22 +189,13 @@ class CountingStore(storage.Store):
         self.clock = clock
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self.clock.enter()
-        try:
+        with self.clock.in_flight():
             return await super().run(fn, *args, **kwargs)
-        finally:
-            self.clock.leave()
 
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
-        self.clock.enter()
-        try:
+        with self.clock.in_flight():
             return await super().read(fn, *args)
-        finally:
-            self.clock.leave()
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
-        self.clock.enter()
-        try:
+        with self.clock.in_flight():
             return await super().write(fn, *args)
-        finally:
-            self.clock.leave()
