@@ -3,7 +3,8 @@ decision 4).
 
 Everything the bot sends on its own (reminders, weekly summaries, coach alerts) is queued
 first with `storage.enqueue(db, chat_id, kind, payload, dedupe_key=None, not_before=None,
-runner_id=..., priority=...)`; producers then call `sender.wake()` so it is sent at once.
+runner_id=..., priority=Priority...)`; producers then wake the sender (`sender.wake()`, which
+handlers and jobs reach as `services(context).wake_outbox()`) so it is sent at once.
 
 The payload convention and how a row becomes Bot API calls: `bot/payload.py`.
 
