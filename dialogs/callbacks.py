@@ -29,8 +29,8 @@ MENU = ("help", "settings", "plan")
 
 
 def _id(text: str) -> int | None:
-    """A non-negative whole number as the bot writes one (ASCII digits), else None."""
-    if not re.fullmatch(r"[0-9]{1,19}", text):
+    """A non-negative whole number as the bot writes one (ASCII digits, no leading zero)."""
+    if not re.fullmatch(r"0|[1-9][0-9]{0,18}", text):
         return None
     value = int(text)
     return value if value <= MAX_ID else None
@@ -161,7 +161,9 @@ class CoachDelete:
     stamp: int | None = None
 
     def fields(self) -> tuple:
-        return ("coach", self.stamp) if self.confirm else ("cancel",)
+        if not self.confirm:
+            return ("cancel",)
+        return ("coach",) if self.stamp is None else ("coach", self.stamp)
 
     @classmethod
     def read(cls, rest: str) -> "CoachDelete | None":
@@ -183,7 +185,9 @@ class Delete:
     stamp: int | None = None
 
     def fields(self) -> tuple:
-        return ("confirm", self.stamp) if self.confirm else ("cancel",)
+        if not self.confirm:
+            return ("cancel",)
+        return ("confirm",) if self.stamp is None else ("confirm", self.stamp)
 
     @classmethod
     def read(cls, rest: str) -> "Delete | None":

@@ -70,7 +70,7 @@ def _command(purpose: str) -> str:
 
 
 def choices(athletes: list[tuple[int, RunnerRow]], purpose: str) -> Keyboard:
-    return [[(f"#{ref} {words.label(runner)}", f"p:{purpose}:{runner.user_id}")] for ref, runner in athletes]
+    return [[(f"#{ref} {words.label(runner)}", build(Pick(purpose, runner.user_id)))] for ref, runner in athletes]
 
 
 def linked(db, coach_id: int, runner_id: int) -> Found:
