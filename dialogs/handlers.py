@@ -18,7 +18,6 @@ from dialogs import (
     checkin,
     coach_handlers,
     deleting,
-    exits,
     freetext,
     linking,
     onboarding,
@@ -26,7 +25,6 @@ from dialogs import (
     routing,
     runner,
     runner_buttons,
-    stop,
     texts,
 )
 from dialogs.callbacks import (
@@ -43,9 +41,9 @@ from dialogs.chat import Chat
 from dialogs.context import answer_query, base_and_draft, base_of, onboarded, store_of
 from dialogs.forms import FormContext
 from dialogs.pausing import set_pause
+from dialogs.today import show_today
 from dialogs.zones import zone
 from protocols import Event
-from protocols.messages import REASONS
 from storage import (
     Store,
     add_event,
@@ -53,7 +51,6 @@ from storage import (
     events_between,
     get_runner,
     latest_decision,
-    load_draft,
     set_active,
     set_snoozed_until,
     upsert_runner,
@@ -128,40 +125,8 @@ async def checkin_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def today_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/today: today's prescription again."""
     store, chat, base = await base_of(update, context)
-    await _show_today(store, chat, base)
+    await show_today(store, chat, base)
     await runner.reask(store, chat, base, MID_FORM)
-
-
-async def _show_today(store: Store, chat: Chat, base: FormContext) -> None:
-    row = await store.run(get_runner, base.user_id)
-    if row is None or row.profile is None:
-        await chat.send(texts.NOT_ONBOARDED)
-        return
-    decision = await store.run(decision_on, base.user_id, base.today)
-    if decision is None:
-        stopped = await store.run(_stopped_today, base.user_id, base.today)
-        if stopped is not None:
-            await chat.send(*stopped)
-            return
-        await chat.send("No check-in yet today. Send /checkin — it takes about a minute.")
-        return
-    await chat.send(*await checkin.reply(store, base.user_id, decision, None))
-
-
-def _stopped_today(db, user_id: int, today: dt.date):
-    """Today's check-in stopped at a red flag and not finished yet: the stop again."""
-    draft = load_draft(db, user_id)
-    if draft is None or draft.form != "checkin" or not draft.answers.get(stop.STOPPED):
-        return None
-    if draft.answers.get("_date") != today.isoformat():
-        return None
-    runner = get_runner(db, user_id)
-    latest = latest_decision(db, user_id)
-    stage = latest.state.stage if latest else runner.profile.start_stage
-    way_out, keyboard = exits.stop_exit(db, user_id)
-    why = "\n".join(f"• {REASONS[r]}" for r in draft.answers[stop.STOPPED])
-    text = f"{stop.stop_line(stage)}\n\nWhy:\n{why}\n\n{stop.REST_TODAY}\n\n{way_out}"
-    return text, keyboard
 
 
 async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -293,7 +258,7 @@ async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pre
     store, chat, base = await base_of(update, context)
     await answer_query(update.callback_query)
     if pressed.what == "today":
-        await _show_today(store, chat, base)
+        await show_today(store, chat, base)
         return
     if await runner.reask(store, chat, base, MID_FORM):
         return
