@@ -28,9 +28,13 @@ EXITS = ("invite", "ask", "unpause")
 MENU = ("help", "settings", "plan")
 
 
+_ID = re.compile(r"0|[1-9][0-9]{0,18}")
+_NAME = re.compile(r"[a-z0-9_]{1,40}")
+
+
 def _id(text: str) -> int | None:
     """A non-negative whole number as the bot writes one (ASCII digits, no leading zero)."""
-    if not re.fullmatch(r"0|[1-9][0-9]{0,18}", text):
+    if not _ID.fullmatch(text):
         return None
     value = int(text)
     return value if value <= MAX_ID else None
@@ -38,7 +42,7 @@ def _id(text: str) -> int | None:
 
 def _name(text: str) -> str | None:
     """A form's or question's name: lower-case letters, digits and underscores."""
-    return text if re.fullmatch(r"[a-z0-9_]{1,40}", text) else None
+    return text if _NAME.fullmatch(text) else None
 
 
 @dataclass(frozen=True)
@@ -351,7 +355,7 @@ def build(button: Button) -> str:
 
 def parse(data: str | None) -> Button | None:
     """The button `data` stands for, or None: stale, forged or not ours. Never raises."""
-    if not isinstance(data, str) or len(data.encode("utf-8", "replace")) > MAX_BYTES:
+    if not isinstance(data, str) or len(data) > MAX_BYTES or len(data.encode("utf-8", "replace")) > MAX_BYTES:
         return None
     prefix, sep, rest = data.partition(":")
     kind = BY_PREFIX.get(prefix)
