@@ -342,10 +342,10 @@ class Menu:
         return cls(rest) if rest in MENU else None
 
 
-KINDS = (FormAnswer, AlertPress, Pick, Confirm, Undo, Role, CoachDelete, Delete, CheckinOffer,
-         Snooze, ResumeSelf, Link, ClinicianInvite, Leave, Exit, SettingsAt, Menu)  # fmt: skip
+Button = (FormAnswer | AlertPress | Pick | Confirm | Undo | Role | CoachDelete | Delete | CheckinOffer
+          | Snooze | ResumeSelf | Link | ClinicianInvite | Leave | Exit | SettingsAt | Menu)  # fmt: skip
+KINDS: tuple[type, ...] = Button.__args__
 BY_PREFIX = {kind.PREFIX: kind for kind in KINDS}
-Button = Any  # an instance of one of KINDS
 
 
 def build(button: Button) -> str:
