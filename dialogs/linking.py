@@ -21,6 +21,7 @@ from storage import (
 from storage.invites import drop_invite, invite_runner, runner_invite
 
 LINK, NOT_NOW = "Link", "Not now"
+INVITE_GONE = "That invite no longer works. Ask the runner for a new one."
 OWN_CODE = "That is your own coach code — share it with your runners."
 BAD_CODE = "That coach code does not work (it may have been replaced). Ask your coach for a new one."
 
@@ -99,7 +100,7 @@ def clinician_offer(db, user_id: int, code: str) -> tuple[str, list | None]:
     runner_id = invite_runner(db, code) if code and len(code) <= 64 else None
     runner = get_runner(db, runner_id) if runner_id else None
     if runner is None:
-        return "That invite no longer works. Ask the runner for a new one.", None
+        return INVITE_GONE, None
     if runner_id == user_id:
         return "That is your own invite — forward it to your clinician.", None
     name = runner.first_name or "A runner"
@@ -114,7 +115,7 @@ def clinician_accept(db, user_id: int, chat_id: int, first_name: str, code: str,
     runner_id = invite_runner(db, code) if code and len(code) <= 64 else None
     runner = get_runner(db, runner_id) if runner_id else None
     if runner is None or runner_id == user_id:
-        return "That invite no longer works. Ask the runner for a new one."
+        return INVITE_GONE
     with db.atomic():
         code_of_coach, tz = sign_up(db, user_id, chat_id, first_name)
         if link_coach(db, user_id, runner_id):
