@@ -101,16 +101,23 @@ def confirm_is_fresh(data: str, now: dt.datetime) -> bool:
     return isinstance(pressed, Delete) and pressed.confirm and fresh(pressed.stamp, now)
 
 
+async def _confirmed(query, chat, pressed: Delete | CoachDelete, now: dt.datetime, expired: str) -> bool:
+    """A fresh "Delete" press goes on; "Keep" and an expired button are answered here."""
+    if not pressed.confirm:
+        await answer_query(query)
+        await chat.send("Nothing was deleted.")
+        return False
+    if not fresh(pressed.stamp, now):
+        await answer_query(query, expired)
+        return False
+    return True
+
+
 async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Delete) -> None:
     """Delete everything, or keep it."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
-    if not pressed.confirm:
-        await answer_query(query)
-        await chat.send("Nothing was deleted.")
-        return
-    if not fresh(pressed.stamp, base.now):
-        await answer_query(query, DELETE_EXPIRED)
+    if not await _confirmed(query, chat, pressed, base.now, DELETE_EXPIRED):
         return
     deleted = await store.run(_delete, base.user_id)
     if deleted is None:
@@ -128,12 +135,7 @@ async def coach_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     """Delete my coach account (the runner's own data, if any, stays), or keep everything."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
-    if not pressed.confirm:
-        await answer_query(query)
-        await chat.send("Nothing was deleted.")
-        return
-    if not fresh(pressed.stamp, base.now):
-        await answer_query(query, COACH_DELETE_EXPIRED)
+    if not await _confirmed(query, chat, pressed, base.now, COACH_DELETE_EXPIRED):
         return
     if await store.run(get_coach, base.user_id) is None:  # a repeated press
         await answer_query(query, "Your coach account is already deleted.")
