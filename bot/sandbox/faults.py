@@ -13,6 +13,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.sandbox.signals import Signal
+
 SEND_METHODS = frozenset({
     "sendmessage", "sendphoto", "senddocument", "sendchataction",
     "editmessagetext", "editmessagereplymarkup", "editmessagecaption",
@@ -177,6 +179,7 @@ class CallLog:
         self.records: deque[CallRecord] = deque(maxlen=maxlen)
         self.by_method: Counter[str] = Counter()
         self.by_outcome: Counter[str] = Counter()
+        self.added = Signal()
 
     def add(self, method: str, chat_id: Any, outcome: str, status: int,
             description: str | None = None) -> CallRecord:
@@ -184,6 +187,7 @@ class CallLog:
         self.records.append(record)
         self.by_method[method] += 1
         self.by_outcome[outcome] += 1
+        self.added.fire()
         return record
 
     def calls(self, method: str | None = None, outcome: str | None = None) -> list[CallRecord]:

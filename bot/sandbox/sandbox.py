@@ -146,6 +146,18 @@ class Sandbox:
     def calls(self, method: str | None = None, outcome: str | None = None) -> list[CallRecord]:
         return self.log.calls(method, outcome)
 
+    async def wait_for_call(self, method: str, chat_id: int | None = None, *, after: int = 0,
+                            timeout: float = 5.0) -> CallRecord:  # fmt: skip
+        """The first call to ``method`` (for ``chat_id`` if given) beyond the first ``after``
+        such calls, waiting until the bot makes it."""
+
+        def matching() -> list[CallRecord]:
+            return [c for c in self.log.calls(method) if chat_id is None or c.chat_id == chat_id]
+
+        if not await self.log.added.wait_until(lambda: len(matching()) > after, timeout):
+            raise TimeoutError(f"no call {after + 1} to {method} (chat {chat_id}) within {timeout}s")
+        return matching()[after]
+
     def stats(self) -> dict[str, Any]:
         return {**self.log.stats(), "pending_updates": len(self.world.updates),
                 "chats": len(self.world.chats),

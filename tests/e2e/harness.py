@@ -3,7 +3,8 @@
 import asyncio
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.app import build_application, start, stop
 from bot.sandbox import BotMessage, Sandbox, SandboxUser
@@ -26,15 +27,23 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
+# The outbox's pause between two messages to one chat (1 s, Telegram's pace) would make the
+# tests wait for every second message in a chat; the sandbox enforces no limits unless a test
+# turns them on, and tests/outbox checks the pacing itself.
+TEST_SETTINGS = {"outbox_chat_interval": 0}
+
+
 @dataclass
 class BotUnderTest:
     sandbox: Sandbox
     db: str
     clock: Clock | None = None
     app: object = None
+    settings: dict[str, Any] = field(default_factory=dict)  # over TEST_SETTINGS
 
     async def start(self) -> None:
-        settings = Settings(token=TOKEN, db=self.db, bot_api_url=self.sandbox.bot_api_url)
+        settings = Settings(token=TOKEN, db=self.db, bot_api_url=self.sandbox.bot_api_url,
+                            **{**TEST_SETTINGS, **self.settings})  # fmt: skip
         self.app = build_application(settings, clock=self.clock)
         await start(self.app, poll_timeout=5)
         # the tests drive the minute tick themselves (bot.scheduler.run_tick) with their clock
