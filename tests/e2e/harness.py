@@ -1,6 +1,5 @@
 """Drive the real bot over HTTP through the sandbox, as runners and coaches would."""
 
-import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -9,6 +8,7 @@ from typing import Any
 from bot.app import build_application, start, stop
 from bot.sandbox import BotMessage, Sandbox, SandboxUser
 from bot.settings import Settings
+from bot.settle import settle
 
 TOKEN = "123456:E2E-TEST-TOKEN"
 TIMINGS: list[float] = []  # bot-side seconds per update, over every e2e test
@@ -55,27 +55,10 @@ class BotUnderTest:
         await stop(self.app)
 
     async def settle(self, timeout: float = 15) -> None:
-        """Wait until the bot has nothing left to do: every update it was sent fetched and
-        handled (its replies sent) and the outbox empty. Whatever the bot was going to send
-        is then in the chats, so "nothing more came" is read at once, with no quiet window.
-
-        Fetched means confirmed: PTB asks for the next updates (the offset that drops them
-        from the sandbox) only after queueing the last ones, and marks a queued update done
-        after its handler ends."""
-        world, sender = self.sandbox.world, self.app.bot_data["sender"]
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    await world.updates_changed.wait_until(lambda: not world.updates, None)
-                    await self.app.update_queue.join()
-                    drained = await sender.drain(timeout)
-                    if drained and not world.updates and self.app.update_queue.empty():
-                        return
-        except TimeoutError:
-            raise TimeoutError(
-                f"the bot did not settle within {timeout}s: {len(world.updates)} update(s) not "
-                f"fetched, {self.app.update_processor.active} in hand, outbox {sender.health()}"
-            ) from None
+        """Wait until the bot has nothing left to do (bot/settle.py): whatever it was going
+        to send is then in the chats, so "nothing more came" is read at once, with no quiet
+        window."""
+        await settle(self.app, self.sandbox.world, timeout)
 
 
 async def reply(user: SandboxUser, text: str, timeout: float = 15) -> BotMessage:
