@@ -15,13 +15,8 @@ from typing import Any
 
 from bot.sandbox.signals import Signal
 
-SEND_METHODS = frozenset({
-    "sendmessage", "sendphoto", "senddocument", "sendchataction",
-    "editmessagetext", "editmessagereplymarkup", "editmessagecaption",
-})
-# Chat actions are not messages: Telegram does not count them against the message limits,
-# and counting them would make every "typing…" + reply pair look like a burst.
-RATE_LIMITED_METHODS = SEND_METHODS - {"sendchataction"}
+# what a blocked chat refuses and the rate limits count: the messages the bot sends or edits
+SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "editmessagetext"})
 FAULT_KINDS = ("error", "slow", "drop", "retry_after")
 
 

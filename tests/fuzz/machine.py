@@ -231,8 +231,6 @@ class ChatsBase(RuleBasedStateMachine):
         found = []
         for uid in PEOPLE:
             for message in self.user(uid).messages:
-                if message.deleted:
-                    continue
                 buttons = _old_buttons(message) if old else _callback_buttons(message)
                 found.extend((uid, message, label, data) for label, data in buttons)
         return found
@@ -240,13 +238,13 @@ class ChatsBase(RuleBasedStateMachine):
     def _latest_buttons(self) -> list[tuple[int, BotMessage, str, str]]:
         found = []
         for uid in PEOPLE:
-            shown = [m for m in self.user(uid).messages if not m.deleted and _callback_buttons(m)]
+            shown = [m for m in self.user(uid).messages if _callback_buttons(m)]
             if shown:
                 found.extend((uid, shown[-1], label, data) for label, data in _callback_buttons(shown[-1]))
         return found
 
     def _alert_buttons(self) -> list[tuple[BotMessage, str, str]]:
-        return [(m, label, data) for m in self.user(COACH).messages if not m.deleted
+        return [(m, label, data) for m in self.user(COACH).messages
                 for label, data in _callback_buttons(m) if data.startswith("a:")]  # fmt: skip
 
     async def _tick(self) -> None:

@@ -155,7 +155,7 @@ class ChatFuzz(ChatsBase):
     def press_forged(self, data, callback):
         """Forged callback data on one of the user's messages."""
         uid = data.draw(st.sampled_from([u for u in PEOPLE if self.user(u).last]), label="who")
-        messages = [m for m in self.user(uid).messages if not m.deleted]
+        messages = self.user(uid).messages
         message = data.draw(st.sampled_from(messages[::-1]), label="message")
         self.run(self._press(uid, callback, message, "<forged>"))
 
