@@ -14,11 +14,12 @@ import asyncio
 from telegram.ext import Application
 
 from bot.sandbox.state import World
+from bot.services import services
 
 
 async def settle(app: Application, world: World, timeout: float) -> None:
     """Return once the bot is settled; TimeoutError (saying what is left) after `timeout`."""
-    sender = app.bot_data["sender"]
+    sender = services(app).outbox
     try:
         async with asyncio.timeout(timeout):
             while True:

@@ -19,6 +19,7 @@ from bot import try_clock
 from bot.app import build_application, start, stop
 from bot.sandbox import ButtonNotFound, Sandbox
 from bot.scheduler import run_tick
+from bot.services import services
 from bot.settings import Settings
 from bot.settle import settle
 from bot.try_clock import ClockError, TryClock
@@ -117,7 +118,7 @@ class Session:
 
     async def _learn_zones(self) -> None:
         """Each person's zone as the bot has it (a runner's from onboarding, a coach's)."""
-        store = self.app.bot_data["store"]
+        store = services(self.app).store
         for person in self.people.values():
             uid = person.user.id
             runner = await store.run(get_runner, uid)

@@ -12,6 +12,7 @@ from dialogs.alerts import SEP
 from dialogs.squad import Keyboard
 from dialogs.zones import zone
 from storage import (
+    Priority,
     enqueue,
     get_alert,
     get_coach,
@@ -85,7 +86,7 @@ def _seen(db, coach_id: int, alert, runner, now: dt.datetime) -> str:
                 if alert.kind == "urgent":  # a review was never announced to the runner
                     enqueue(db, runner.chat_id, "coach_action",
                             {"text": f"{name} has seen your alert and will be in touch."},
-                            runner_id=runner.user_id, priority=coach_actions.NOTICE_PRIORITY)  # fmt: skip
+                            runner_id=runner.user_id, priority=Priority.NOTICE)  # fmt: skip
                 told = f"; {words.name(runner)} has been told" if alert.kind == "urgent" else ""
                 return f"Marked as seen{told}."
         earlier = action_by_key(db, key)

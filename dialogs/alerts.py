@@ -14,6 +14,7 @@ from protocols import Checkin, Decision
 from protocols.messages import REASONS
 from storage import (
     CoachRow,
+    Priority,
     RunnerRow,
     add_alert,
     alerts_to_resend,
@@ -26,7 +27,6 @@ from storage import (
 )
 from storage.clearances import clearance_reports
 
-URGENT_PRIORITY, REVIEW_PRIORITY = 10, 5
 RESEND_AFTER = dt.timedelta(hours=12)
 DAY_STARTS, DAY_ENDS = dt.time(8, 0), dt.time(21, 0)  # [product] a coach's daytime
 SEP = "\n\n▸ "  # what follows is the alert's state, rewritten as the coach acts
@@ -93,7 +93,7 @@ def raise_alerts(db, runner: RunnerRow, checkin: Checkin, decision: Decision,
             payload = {"text": urgent_text(runner, checkin, decision),
                        "keyboard": urgent_keyboard(alert_id, runner.user_id)}  # fmt: skip
             enqueue(db, coach.chat_id, "alert", payload, f"alert:{alert_id}",
-                    runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.URGENT)  # fmt: skip
     if decision.reviews:
         for coach in coaches:
             alert_id = add_alert(db, runner.user_id, coach.user_id, "review", decision.reviews,
@@ -101,7 +101,7 @@ def raise_alerts(db, runner: RunnerRow, checkin: Checkin, decision: Decision,
             payload = {"text": review_text(runner, decision),
                        "keyboard": [[["Seen", f"a:seen:{alert_id}"], ["Athlete card", f"p:card:{runner.user_id}"]]]}
             enqueue(db, coach.chat_id, "review", payload, f"review:{alert_id}", daytime(coach, now),
-                    runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.REVIEW)  # fmt: skip
     for coach in coaches:
         waiting_on_clearance(db, runner, coach, decision, now)
     return len(coaches)
@@ -136,7 +136,7 @@ def waiting_on_clearance(db, runner: RunnerRow, coach: CoachRow, decision: Decis
              "keyboard": [[[f"✅ Confirm {kind} clearance for {who}", f"p:clear_{kind}:{runner.user_id}"]],
                           [["Athlete card", f"p:card:{runner.user_id}"]]]},
             f"clearance-wait:{coach.user_id}:{runner.user_id}:{kind}:{week.year}-{week.week}", daytime(coach, now),
-            runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
+            runner_id=runner.user_id, priority=Priority.REVIEW)  # fmt: skip
 
 
 def resend_unseen(db, now: dt.datetime) -> int:
@@ -157,7 +157,7 @@ def resend_unseen(db, now: dt.datetime) -> int:
         ])  # fmt: skip
         with db.atomic():
             enqueue(db, coach.chat_id, "alert", {"text": text, "keyboard": urgent_keyboard(alert.id, runner.user_id)},
-                    f"alert-resend:{alert.id}", runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+                    f"alert-resend:{alert.id}", runner_id=runner.user_id, priority=Priority.URGENT)  # fmt: skip
             mark_alert_resent(db, alert.id)
         count += 1
     return count
@@ -176,5 +176,5 @@ def alert_undelivered(db, message) -> int:
     text = (f"I could not get today's warning through to {who}. Please contact them yourself, "
             "and see your clinician before you run again — keep resting until then.")  # fmt: skip
     queued = enqueue(db, runner.chat_id, "alert_undelivered", {"text": text},
-                     f"undelivered:{message.id}", runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+                     f"undelivered:{message.id}", runner_id=runner.user_id, priority=Priority.URGENT)  # fmt: skip
     return 0 if queued is None else 1

@@ -17,6 +17,7 @@ from dialogs.squad import Found, Keyboard, cleared, linked, resume_waiting
 from dialogs.zones import zone
 from protocols import Event
 from storage import (
+    Priority,
     RunnerRow,
     add_event,
     enqueue,
@@ -40,7 +41,6 @@ from storage.coach_actions import (
 from storage.events import event_date_of, last_event, remove_event
 
 VERBS = {"running": "running_cleared", "walking": "walking_cleared", "resume": "resume", "hold": "hold"}
-NOTICE_PRIORITY = 3
 
 
 @dataclass
@@ -189,7 +189,7 @@ def perform(db, coach_id: int, runner_id: int, verb: str, key: str, now: dt.date
         log_action(db, f"coach_{VERBS[verb]}", actor_id=coach_id, runner_id=runner_id,
                    detail={"key": key, "alert_id": alert_id})  # fmt: skip
         enqueue(db, runner.chat_id, "coach_action", {"text": runner_notice(coach, verb, state)},
-                runner_id=runner_id, priority=NOTICE_PRIORITY)  # fmt: skip
+                runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
     undo = [[("↩️ Undo", f"u:{action.id}")]] if verb in ("walking", "running", "hold") else None
     return Outcome(coach_done(runner, verb, state), True, undo)
 
@@ -274,7 +274,7 @@ def undo(db, coach_id: int, raw_id: str, now: dt.datetime) -> Outcome:
             enqueue(db, runner.chat_id, "coach_action",
                     {"text": f"{cname} took back the {kind} clearance given a moment ago: {kind} "
                              "stays locked for now."},
-                    runner_id=runner.user_id, priority=NOTICE_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.NOTICE)  # fmt: skip
         return Outcome(f"↩️ Undone: {label} is not cleared for {kind}. {who} has been told.", True)
     if action.action == "hold":
         if not state.on_hold:
@@ -291,7 +291,7 @@ def undo(db, coach_id: int, raw_id: str, now: dt.datetime) -> Outcome:
             log_action(db, "coach_undo_hold", actor_id=coach_id, runner_id=runner.user_id)
             enqueue(db, runner.chat_id, "coach_action",
                     {"text": f"{cname} has lifted the hold on your plan: it goes on as your check-ins allow."},
-                    runner_id=runner.user_id, priority=NOTICE_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.NOTICE)  # fmt: skip
         return Outcome(f"↩️ Undone: {label} is no longer on hold. {who} has been told.", True)
     return Outcome("That cannot be undone.", False)
 

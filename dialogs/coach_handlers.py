@@ -6,6 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from dialogs import alert_buttons, coach, coach_actions, linking, progress_handlers, squad
 from dialogs.context import answer_query, base_of, now_of, store_of
+from dialogs.services import services
 from storage import get_coach, get_runner, upsert_runner
 
 COACH_COMMANDS = (
@@ -189,9 +190,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if result.text is not None and message is not None:
         store, chat, base = await base_of(update, context)
         await chat.replace(message.message_id, result.text, result.keyboard)
-    wake = context.bot_data.get("wake")
-    if wake:
-        wake()
+    services(context).wake_outbox()
 
 
 async def is_coach(store, user_id: int) -> bool:

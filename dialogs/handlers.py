@@ -30,6 +30,7 @@ from dialogs import (
 from dialogs.chat import Chat
 from dialogs.context import answer_query, base_and_draft, base_of, onboarded, store_of
 from dialogs.forms import FormContext
+from dialogs.services import services
 from dialogs.zones import zone
 from protocols import Event
 from protocols.messages import REASONS
@@ -362,7 +363,7 @@ def _resume_once(db, user_id: int, stopped_on: dt.date, now: dt.datetime) -> boo
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One user's error is logged and answered; nobody else is affected."""
     log.error("update failed: %s", context.error, exc_info=context.error)
-    context.bot_data.get("update_failed", lambda _: None)(update)  # for /healthz
+    services(context).update_failed(update)  # for /healthz
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, SORRY)

@@ -8,6 +8,7 @@ invite their clinician: the link signs the clinician up as their coach when they
 """
 
 from storage import (
+    Priority,
     coach_by_invite,
     coaches_of,
     enqueue,
@@ -128,7 +129,7 @@ def clinician_accept(db, user_id: int, chat_id: int, first_name: str, code: str,
                     {"text": f"{first_name or 'Your clinician'} accepted your invite and is now "
                              "linked to you: they get your warning signs and can clear running "
                              "or resume your plan."},
-                    runner_id=runner_id, priority=3)  # fmt: skip
+                    runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
         drop_invite(db, code)
     return (f"You are linked to {runner.first_name or 'the runner'}. /athletes lists your "
             "runners.\n\n" + invite_text(bot_username, code_of_coach, tz))
@@ -142,6 +143,6 @@ def ask_coach(db, runner_id: int, what: str) -> str:
         return "No coach is linked."
     for coach in coaches:
         enqueue(db, coach.chat_id, "ask", {"text": f"{runner.first_name or 'A runner'} asks you to "
-                f"{what}. /athletes lists your runners."}, runner_id=runner_id, priority=3)  # fmt: skip
+                f"{what}. /athletes lists your runners."}, runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
     log_action(db, "asked_coach", actor_id=runner_id, runner_id=runner_id, detail={"what": what})
     return "Sent — your coach has been asked."

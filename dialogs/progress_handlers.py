@@ -17,6 +17,7 @@ from dialogs.plan import plan_text
 from protocols import Day
 from protocols.words import in_words
 from storage import (
+    Priority,
     Store,
     athletes_of,
     coaches_of,
@@ -182,7 +183,7 @@ def _delete(db, runner_id: int) -> int | None:
         name = runner.first_name if runner and runner.first_name else "A runner"
         for other in coaches:  # about them by id only in outbox_about, gone once it is sent
             enqueue(db, other.chat_id, "runner_left", {"text": f"{name} has left stridecoach; their data is deleted."},
-                    about=(runner_id,), priority=3)  # fmt: skip
+                    about=(runner_id,), priority=Priority.NOTICE)  # fmt: skip
         log_action(db, "runner_deleted")  # without their id
     return deleted
 

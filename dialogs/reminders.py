@@ -21,6 +21,7 @@ from dialogs.zones import zone
 from protocols.codes import WEEKDAYS
 from protocols.ladder import strength_exercises
 from storage import (
+    Priority,
     Schedule,
     claim_reminder,
     claimed_since,
@@ -42,7 +43,8 @@ CHECKIN_KEYBOARD = [[["Check in now", "checkin:start"]], [["Snooze 1 h", "snooze
 # thread (and so every runner's answer) for ~3 s a minute; a batch of 200 takes ~15 ms (up to
 # ~0.2 s when catching up after downtime, benchmarks/startup.py).
 BATCH = 200
-PRIORITY = {"checkin": 1, "nudge": 1, "snooze": 1, "strength": 0, "summary": 0}
+PRIORITY = {"checkin": Priority.REMINDER, "nudge": Priority.REMINDER, "snooze": Priority.REMINDER,
+            "strength": Priority.ROUTINE, "summary": Priority.ROUTINE}
 
 
 @functools.lru_cache(maxsize=65536)  # 2 days × 12 zones × every minute of a day fit

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import build_application, start, stop
 from bot.sandbox import Sandbox, SandboxUser
+from bot.services import services
 from bot.settings import Settings
 from bot.settle import settle
 from dialogs.runner import FORMS
@@ -143,7 +144,7 @@ class LiveBot:
 
     @property
     def store(self):
-        return self.app.bot_data["store"]
+        return services(self.app).store
 
     def user(self, user_id: int) -> SandboxUser:
         return self.sandbox.users[user_id]
