@@ -9,6 +9,7 @@ The texts speak of the athlete by name, in the third person (dialogs/coach_words
 import datetime as dt
 
 from dialogs import coach_words as words
+from dialogs.callbacks import AlertPress, Pick, build
 from dialogs.zones import zone
 from protocols import Checkin, Decision
 from protocols.messages import REASONS
@@ -53,11 +54,20 @@ def urgent_text(runner: RunnerRow, checkin: Checkin, decision: Decision) -> str:
     return "\n".join(lines)
 
 
+def seen_button(alert_id: int) -> tuple[str, str]:
+    return "Seen", build(AlertPress("seen", alert_id))
+
+
+def athlete_card(runner_id: int) -> tuple[str, str]:
+    return "Athlete card", build(Pick("card", runner_id))
+
+
 def urgent_keyboard(alert_id: int, runner_id: int | None = None) -> list:
-    rows = [[["Seen", f"a:seen:{alert_id}"]],
-            [["Resume plan", f"a:resume:{alert_id}"], ["Keep on hold", f"a:hold:{alert_id}"]]]  # fmt: skip
+    rows = [[list(seen_button(alert_id))],
+            [["Resume plan", build(AlertPress("resume", alert_id))],
+             ["Keep on hold", build(AlertPress("hold", alert_id))]]]  # fmt: skip
     if runner_id is not None:
-        rows.append([["Athlete card", f"p:card:{runner_id}"]])
+        rows.append([list(athlete_card(runner_id))])
     return rows
 
 
@@ -99,7 +109,7 @@ def raise_alerts(db, runner: RunnerRow, checkin: Checkin, decision: Decision,
             alert_id = add_alert(db, runner.user_id, coach.user_id, "review", decision.reviews,
                                  "; ".join(REASONS[r] for r in decision.reviews), at=now)  # fmt: skip
             payload = {"text": review_text(runner, decision),
-                       "keyboard": [[["Seen", f"a:seen:{alert_id}"], ["Athlete card", f"p:card:{runner.user_id}"]]]}
+                       "keyboard": [[list(seen_button(alert_id)), list(athlete_card(runner.user_id))]]}
             enqueue(db, coach.chat_id, "review", payload, f"review:{alert_id}", daytime(coach, now),
                     runner_id=runner.user_id, priority=Priority.REVIEW)  # fmt: skip
     for coach in coaches:
@@ -133,8 +143,8 @@ def waiting_on_clearance(db, runner: RunnerRow, coach: CoachRow, decision: Decis
     week = decision.date.isocalendar()
     enqueue(db, coach.chat_id, "coach_notice",
             {"text": "\n".join(lines),
-             "keyboard": [[[f"✅ Confirm {kind} clearance for {who}", f"p:clear_{kind}:{runner.user_id}"]],
-                          [["Athlete card", f"p:card:{runner.user_id}"]]]},
+             "keyboard": [[[f"✅ Confirm {kind} clearance for {who}", build(Pick(f"clear_{kind}", runner.user_id))]],
+                          [list(athlete_card(runner.user_id))]]},
             f"clearance-wait:{coach.user_id}:{runner.user_id}:{kind}:{week.year}-{week.week}", daytime(coach, now),
             runner_id=runner.user_id, priority=Priority.REVIEW)  # fmt: skip
 

@@ -18,8 +18,8 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from bot.sandbox import BotMessage, SandboxUser
 from bot.scheduler import run_tick
+from dialogs.deleting import confirm_is_fresh
 from dialogs.handlers import SORRY
-from dialogs.progress_handlers import _confirm_is_fresh
 from storage import RunnerRow, get_runner, load_draft
 from tests.e2e.harness import GREEN, question_of
 from tests.fuzz.live import LiveBot, _outbox_sent, _rows_about
@@ -179,7 +179,7 @@ class ChatsBase(RuleBasedStateMachine):
                 f"invariant 2: button {label!r} ({data!r}) of {user!r} was never answered\n"
                 f"{user.transcript(last=8)}"
             )
-            if _confirm_is_fresh(data, self.live.clock()):  # a live "Delete everything"
+            if confirm_is_fresh(data, self.live.clock()):  # a live "Delete everything"
                 left = await self.live.store.run(_rows_about, user_id)
                 assert not left, f"invariant 3: after 'Delete everything' {user!r} still has rows {left}"
 
