@@ -29,6 +29,13 @@ except ImportError:  # pragma: no cover - then the system's store
 FORM_URLENCODED = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying context for every session: loading the CA bundle costs ~35 ms of CPU,
+    twice per start of the bot (its two requests), and the context never changes."""
+    return ssl.create_default_context(cafile=_CA_FILE)
+
+
 def _seconds(value: Any, default: float | None) -> float | None:
     """PTB passes DEFAULT_NONE for "use the default" and None for "no limit"."""
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
@@ -76,7 +83,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
                 limit=self._connections,
-                ssl=ssl.create_default_context(cafile=_CA_FILE),
+                ssl=_ssl_context(),
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}

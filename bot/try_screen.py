@@ -53,7 +53,7 @@ class Person:
 
     def current(self) -> BotMessage | None:
         """The newest question on screen: the last printed message that still has buttons."""
-        return next((m for m in reversed(self.shown) if m.buttons and not m.deleted), None)
+        return next((m for m in reversed(self.shown) if m.buttons), None)
 
 
 class Screen:
@@ -119,7 +119,7 @@ class Screen:
             person.printed[message.message_id] = versions
             if before is None:
                 fresh.append(message)
-            elif message.buttons and not message.deleted:
+            elif message.buttons:
                 turned.append(message)
             else:
                 answered.append(message)
@@ -130,7 +130,7 @@ class Screen:
                 kind = "alert box" if answer.show_alert else "pop-up"
                 self.out(f"  bot ({kind}): {answer.text}")
         for message in answered:
-            self._message(person, message, "deleted" if message.deleted else "edited")
+            self._message(person, message, "edited")
         for message in fresh:
             self._message(person, message, None)
         for message in turned:
@@ -146,9 +146,6 @@ class Screen:
 
     def _message(self, person: Person, message: BotMessage, mark: str | None) -> None:
         who = f"bot ({mark})" if mark else "bot"
-        if message.deleted:
-            self.out(f"  {who}: {message.text or message.caption or ''}".rstrip())
-            return
         body = message.text if message.text is not None else (message.caption or "")
         before = person.texts.get(message.message_id)
         person.texts[message.message_id] = body

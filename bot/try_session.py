@@ -8,9 +8,9 @@ moves over, instead of once a real minute.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -21,14 +21,14 @@ from bot.sandbox import ButtonNotFound, Sandbox
 from bot.scheduler import run_tick
 from bot.services import services
 from bot.settings import Settings
+from bot.settle import settle
 from bot.try_clock import ClockError, TryClock
 from bot.try_input import Command, Press, Problem, Text, interpret, with_invite
 from bot.try_screen import Person, Screen
-from storage import backlog_count, get_coach, get_runner
+from storage import get_coach, get_runner
 
 TOKEN = "4242:TRY"
 FIRST_PERSON = "runner"
-QUIET_S = 0.08  # no bot activity for this long (after every update was handled) = it is done
 SETTLE_TIMEOUT_S = 60
 # the tick runs for every minute on the way (~3 ms each): a month takes a minute or two
 MAX_DAYS = 31
@@ -248,23 +248,10 @@ class Session:
     # --- waiting for the bot ----------------------------------------------------------------
 
     async def settle(self) -> None:
-        """Wait until the bot has handled everything and delivered its outbox, then print."""
-        store = services(self.app).store
-        processor = self.app.update_processor
-        world = self.sandbox.world
-        deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while time.monotonic() < deadline:
-            pending = any(chat.undelivered for chat in world.chats.values())
-            queue = getattr(self.app, "update_queue", None)  # fetched, not yet handed over
-            busy = getattr(processor, "active", 0) > 0 or bool(queue and queue.qsize())
-            if not pending and not busy and not await store.run(backlog_count):
-                last = max((c.last_activity for c in world.chats.values()), default=0.0)
-                quiet_left = last + QUIET_S - time.monotonic()
-                if quiet_left <= 0:
-                    break
-                await world.changed.wait(quiet_left)
-            else:
-                await world.changed.wait(0.05)
+        """Wait until the bot has handled everything and delivered its outbox, then print
+        (after SETTLE_TIMEOUT_S whatever is there: the screen must not hang)."""
+        with contextlib.suppress(TimeoutError):
+            await settle(self.app, self.sandbox.world, SETTLE_TIMEOUT_S)
         self._print_all()
 
     def _print_all(self) -> None:

@@ -1,6 +1,8 @@
 """A local fake Telegram Bot API server (aiohttp) and a Python API to act as its users.
 
-Tests, benchmarks and ``stridecoach try`` point the bot at it with ``base_url``::
+It answers the Bot API methods the bot calls, and no others (see ``methods.METHODS``), with
+Telegram's errors for them. Tests, benchmarks and ``stridecoach try`` point the bot at it with
+``base_url``::
 
     async with Sandbox() as sb:
         app = ApplicationBuilder().token("123:TEST").base_url(sb.bot_api_url)
@@ -14,7 +16,6 @@ from bot.sandbox.client import ButtonNotFound, SandboxUser
 from bot.sandbox.faults import CallRecord, Faults, RateLimits
 from bot.sandbox.sandbox import Sandbox
 from bot.sandbox.state import BotMessage, CallbackAnswer
-from bot.sandbox.thread import SandboxThread
 
 __all__ = [
     "BotMessage",
@@ -24,6 +25,5 @@ __all__ = [
     "Faults",
     "RateLimits",
     "Sandbox",
-    "SandboxThread",
     "SandboxUser",
 ]

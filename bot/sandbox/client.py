@@ -1,6 +1,6 @@
 """The user side of the sandbox: one ``SandboxUser`` per person chatting with the bot. It sends
-text, commands, odd content (stickers, photos, voice, locations) and button presses as updates,
-and waits, event-driven, for what the bot sends back."""
+text, commands, odd content (stickers, photos, voice, locations, documents) and button presses
+as updates, and waits, event-driven, for what the bot sends back."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ class SandboxUser:
         self.sandbox = sandbox
         self.world = world
         self.chat = chat
-        chat.client = self
 
     @property
     def id(self) -> int:
@@ -45,20 +44,11 @@ class SandboxUser:
 
     @property
     def last(self) -> BotMessage | None:
-        return next((m for m in reversed(self.chat.messages) if not m.deleted), None)
+        return self.chat.messages[-1] if self.chat.messages else None
 
     @property
     def callback_answers(self) -> list[CallbackAnswer]:
         return self.chat.callback_answers
-
-    @property
-    def chat_actions(self) -> list[str]:
-        return self.chat.chat_actions
-
-    @property
-    def sent(self) -> list[dict[str, Any]]:
-        """The messages this user sent, as Telegram dicts."""
-        return self.chat.user_messages
 
     def __repr__(self) -> str:
         return f"<SandboxUser {self.chat.user.first_name} ({self.id})>"
@@ -112,47 +102,28 @@ class SandboxUser:
     async def send_location(self, latitude: float = 51.5, longitude: float = -0.12) -> dict[str, Any]:
         return await self.send_raw(location={"latitude": latitude, "longitude": longitude})
 
-    async def edit(self, message: dict[str, Any], text: str) -> dict[str, Any]:
-        """Edit a message this user sent earlier (the bot gets ``edited_message``)."""
-        message.update(text=text, edit_date=int(time.time()))
-        message.pop("entities", None)
-        if entities := command_entities(text):
-            message["entities"] = entities
-        self.world.push_update("edited_message", dict(message), self.id)
-        return message
-
     # --- buttons -------------------------------------------------------------------------
 
     def find_button(self, label: str, message: BotMessage | None = None
-                    ) -> tuple[BotMessage, dict[str, Any] | str]:
+                    ) -> tuple[BotMessage, dict[str, Any]]:
         """The newest message with a button ``label`` (exact, else ignoring case, emoji and
         punctuation) and that button."""
         candidates = [message] if message else [m for m in reversed(self.chat.messages)
-                                                if not m.deleted and m.buttons]
+                                                if m.buttons]
         for match in (lambda b: b == label, lambda b: normalise(b) == normalise(label)):
             for candidate in candidates:
-                markup = candidate.reply_markup or {}
-                rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-                for button in (b for row in rows for b in row):
-                    text = button if isinstance(button, str) else button.get("text", "")
-                    if match(text):
+                for button in (b for row in candidate.inline_buttons for b in row):
+                    if match(button.get("text", "")):
                         return candidate, button
         if not candidates:
             raise ButtonNotFound(f"no button {label!r}: the bot has sent {self!r} no buttons")
         shown = "; ".join(f"message {m.message_id}: {m.buttons}" for m in candidates[:3])
         raise ButtonNotFound(f"no button {label!r} for {self!r}; buttons shown: {shown}")
 
-    async def press(self, label: str, message: BotMessage | None = None) -> str | None:
+    async def press(self, label: str, message: BotMessage | None = None) -> str:
         """Press a button by label on the newest bot message that has it (or on ``message``).
-        Returns the callback query id (None for a reply-keyboard button, which sends text)."""
+        Returns the callback query id."""
         target, button = self.find_button(label, message)
-        if isinstance(button, str) or "inline_keyboard" not in (target.reply_markup or {}):
-            await self.send(button if isinstance(button, str) else button["text"])
-            return None
-        if "callback_data" not in button:
-            kind = next((k for k in button if k != "text"), "unknown")
-            raise ValueError(f"button {label!r} is a {kind} button; pressing it sends the bot "
-                             f"nothing")
         return await self.press_data(button["callback_data"], target)
 
     async def press_data(self, data: str, message: BotMessage | None = None, *,
@@ -214,21 +185,11 @@ class SandboxUser:
             return chat.messages[chat.consumed - 1]
         return pressed
 
-    async def wait_for_messages(self, count: int, timeout: float = 5.0) -> list[BotMessage]:
-        return [await self.wait_for_message(timeout) for _ in range(count)]
-
     def unread(self) -> list[BotMessage]:
         """Messages not yet returned by a wait, now marked as read."""
         fresh = self.chat.messages[self.chat.consumed:]
         self.chat.consumed = len(self.chat.messages)
         return fresh
-
-    async def wait_for_edit(self, message: BotMessage, timeout: float = 5.0) -> BotMessage:
-        """Wait until ``message`` is edited once more than it is now."""
-        edits = len(message.history)
-        if not await self.chat.changed.wait_until(lambda: len(message.history) > edits, timeout):
-            raise TimeoutError(f"{self!r}: message {message.message_id} not edited in {timeout}s")
-        return message
 
     async def wait_for_answer(self, query_id: str | None = None,
                               timeout: float = 5.0) -> CallbackAnswer:
@@ -266,7 +227,7 @@ class SandboxUser:
             lines.append((sent["message_id"], f"user: {sent['text'] if kind == 'text' else f'<{kind}>'}"))
         for m in self.chat.messages:
             body = m.text if m.text is not None else f"<{'photo' if m.photo else 'document'}> {m.caption or ''}"
-            flags = " [deleted]" if m.deleted else (" [edited]" if m.edited else "")
+            flags = " [edited]" if m.edited else ""
             keys = f" {m.buttons}" if m.buttons else ""
             lines.append((m.message_id, f"bot: {body}{keys}{flags}"))
         lines.sort()

@@ -14,13 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-SEND_METHODS = frozenset({
-    "sendmessage", "sendphoto", "senddocument", "sendchataction",
-    "editmessagetext", "editmessagereplymarkup", "editmessagecaption",
-})
-# Chat actions are not messages: Telegram does not count them against the message limits,
-# and counting them would make every "typing…" + reply pair look like a burst.
-RATE_LIMITED_METHODS = SEND_METHODS - {"sendchataction"}
+from bot.sandbox.signals import Signal
+
+# what a blocked chat refuses and the rate limits count: the messages the bot sends or edits
+SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "editmessagetext"})
 FAULT_KINDS = ("error", "slow", "drop", "retry_after")
 
 
@@ -179,6 +176,7 @@ class CallLog:
         self.records: deque[CallRecord] = deque(maxlen=maxlen)
         self.by_method: Counter[str] = Counter()
         self.by_outcome: Counter[str] = Counter()
+        self.added = Signal()
 
     def add(self, method: str, chat_id: Any, outcome: str, status: int,
             description: str | None = None) -> CallRecord:
@@ -186,6 +184,7 @@ class CallLog:
         self.records.append(record)
         self.by_method[method] += 1
         self.by_outcome[outcome] += 1
+        self.added.fire()
         return record
 
     def calls(self, method: str | None = None, outcome: str | None = None) -> list[CallRecord]:

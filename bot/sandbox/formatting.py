@@ -1,8 +1,9 @@
-"""Message text as Telegram sees it: parse_mode markup to plain text + entities, and commands.
+"""Message text as Telegram sees it: HTML markup to plain text + entities, and commands.
 
 Telegram parses ``parse_mode`` text on the server, stores plain text with entities (offsets in
 UTF-16 code units) and rejects bad markup with "can't parse entities". Doing the same here
-lets tests read what a user sees and catches unescaped user input in HTML/MarkdownV2.
+lets tests read what a user sees and catches unescaped user input in HTML, the one parse mode
+the bot uses (Markdown and MarkdownV2 are refused as unsupported).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ HTML_TAGS = {
     "del": "strikethrough", "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link",
     "code": "code", "pre": "pre", "blockquote": "blockquote", "tg-emoji": "custom_emoji",
 }
-MARKDOWN_V2_RESERVED = set("_*[]()~`>#+-=|{}.!")
 COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 HTML_TAG_NAME = re.compile(r"[A-Za-z0-9-]*")
 HTML_ATTR = re.compile(r"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -51,10 +51,6 @@ def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, A
     mode = (parse_mode or "").lower()
     if mode == "html":
         plain, entities = parse_html(text)
-    elif mode == "markdownv2":
-        plain, entities = parse_markdown(text, v2=True)
-    elif mode == "markdown":
-        plain, entities = parse_markdown(text, v2=False)
     elif mode:
         raise bad_request(f"unsupported parse_mode {parse_mode}")
     else:
@@ -128,90 +124,3 @@ def html_entity(tag: str, offset: int, length: int, attrs: dict[str, str]) -> di
     elif tag == "tg-emoji":
         entity["custom_emoji_id"] = attrs.get("emoji-id", "")
     return entity
-
-
-MD_V2_MARKS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
-MD_MARKS = {"*": "bold", "_": "italic"}
-MD_NAMES = {"bold": "Bold", "italic": "Italic", "underline": "Underline",
-            "strikethrough": "Strikethrough", "spoiler": "Spoiler", "text_link": "TextUrl"}
-
-
-def parse_markdown(source: str, v2: bool) -> tuple[str, list[dict[str, Any]]]:
-    """MarkdownV2 (``v2``) or legacy Markdown, in the subset bots use."""
-    marks = MD_V2_MARKS if v2 else MD_MARKS
-    out: list[str] = []
-    offset = 0
-    stack: list[tuple[str, int, int]] = []  # (mark, text offset, source index)
-    entities: list[dict[str, Any]] = []
-    i = 0
-
-    def emit(text: str) -> None:
-        nonlocal offset
-        out.append(text)
-        offset += utf16_len(text)
-
-    while i < len(source):
-        char = source[i]
-        pair = source[i : i + 2]
-        if char == "\\" and i + 1 < len(source) and (v2 or source[i + 1] in "_*`["):
-            emit(source[i + 1])
-            i += 2
-        elif char == "`":
-            fence = "```" if source.startswith("```", i) else "`"
-            end = source.find(fence, i + len(fence))
-            if end < 0:
-                raise parse_error(f"Can't find end of {'Pre' if len(fence) == 3 else 'Code'} "
-                                  f"entity at byte offset {byte_offset(source, i)}")
-            body = source[i + len(fence) : end]
-            entity: dict[str, Any] = {"type": "code", "offset": offset}
-            if fence == "```":
-                first, _, rest = body.partition("\n")
-                entity = {"type": "pre", "offset": offset}
-                if rest and first.strip() and " " not in first.strip():
-                    entity["language"], body = first.strip(), rest
-            if v2:
-                body = re.sub(r"\\([\\`])", r"\1", body)
-            emit(body)
-            entity["length"] = offset - entity["offset"]
-            if entity["length"]:
-                entities.append(entity)
-            i = end + len(fence)
-        elif pair in marks or char in marks:
-            mark = pair if pair in marks else char
-            if stack and stack[-1][0] == mark:
-                _, start, _ = stack.pop()
-                if offset > start:
-                    entities.append({"type": marks[mark], "offset": start, "length": offset - start})
-            else:
-                stack.append((mark, offset, i))
-            i += len(mark)
-        elif char == "[":
-            stack.append(("[", offset, i))
-            i += 1
-        elif char == "]" and stack and stack[-1][0] == "[":
-            _, start, _ = stack.pop()
-            match = re.compile(r"\(((?:\\.|[^)\\])*)\)").match(source, i + 1)
-            if not match:
-                raise parse_error(f"Can't find end of TextUrl entity at byte offset "
-                                  f"{byte_offset(source, i)}")
-            url = re.sub(r"\\(.)", r"\1", match.group(1))
-            entities.append({"type": "text_link", "offset": start, "length": offset - start,
-                             "url": url})
-            i = match.end()
-        elif v2 and char in MARKDOWN_V2_RESERVED:
-            raise parse_error(
-                f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-            )
-        else:
-            emit(char)
-            i += 1
-    if stack:
-        mark, _, index = stack[-1]
-        name = MD_NAMES.get(marks.get(mark, "text_link"), "TextUrl")
-        if v2:
-            raise parse_error(f"Can't find end of {name} entity at byte offset "
-                              f"{byte_offset(source, index)}")
-        raise parse_error(f"Can't find end of the entity starting at byte offset "
-                          f"{byte_offset(source, index)}")
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities

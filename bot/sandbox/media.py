@@ -1,5 +1,5 @@
-"""Bot API methods for files: sendPhoto and sendDocument (uploaded bytes or a known file_id),
-getFile, and the bytes behind a file path for the download route."""
+"""Bot API methods for files: sendPhoto and sendDocument, with the bytes uploaded (the bot
+uploads its charts and exports each time; it never re-sends by file_id nor downloads)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,7 @@ import io
 import mimetypes
 from typing import Any
 
-from bot.sandbox.messages import (
-    add_message,
-    caption_text,
-    check_markup,
-    check_reply_to,
-    get_chat,
-    now,
-)
+from bot.sandbox.messages import add_message, caption_text, check_markup, get_chat, now
 from bot.sandbox.params import ApiError, Params, Upload, bad_request
 from bot.sandbox.state import BotMessage, StoredFile, World
 
@@ -41,17 +34,10 @@ def mime_type(upload: Upload) -> str:
     return guessed or GENERIC_MIME
 
 
-def resolve_file(world: World, given: Upload | str | None, kind: str) -> StoredFile:
-    """Store an upload, or find the file a file_id names."""
-    if given is None:
-        raise bad_request(f"there is no {kind} in the request")
-    if isinstance(given, str):
-        if given.startswith(("http://", "https://")):
-            raise bad_request("failed to get HTTP URL content")  # the sandbox fetches nothing
-        stored = world.files.get(given)
-        if stored is None:
-            raise bad_request("wrong file identifier/HTTP URL specified")
-        return stored
+def store_upload(world: World, given: Upload | str | None, kind: str) -> StoredFile:
+    """Store an uploaded photo or document, with Telegram's checks."""
+    if not isinstance(given, Upload):
+        raise bad_request(f"there is no {kind} in the request (the sandbox takes uploads only)")
     if not given.data:
         raise bad_request("file must be non-empty")
     if kind == "photo":
@@ -67,12 +53,11 @@ def resolve_file(world: World, given: Upload | str | None, kind: str) -> StoredF
 
 async def send_media(world: World, p: Params, kind: str) -> dict[str, Any]:
     chat = get_chat(world, p)
-    stored = resolve_file(world, p.file(kind), kind)
+    stored = store_upload(world, p.file(kind), kind)
     caption, entities = caption_text(p)
     markup = check_markup(p.obj("reply_markup"))
-    reply_to = check_reply_to(chat, p)
     message = BotMessage(chat, chat.take_message_id(), now(), caption=caption,
-                         caption_entities=entities, reply_markup=markup, reply_to=reply_to)
+                         caption_entities=entities, reply_markup=markup)
     if kind == "photo":
         message.photo = stored
     else:
@@ -88,20 +73,7 @@ async def send_document(world: World, p: Params) -> dict[str, Any]:
     return await send_media(world, p, "document")
 
 
-async def get_file(world: World, p: Params) -> dict[str, Any]:
-    stored = world.files.get(p.text("file_id") or "")
-    if stored is None:
-        raise bad_request("invalid file_id")
-    return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-            "file_size": len(stored.data), "file_path": stored.path}
-
-
-def file_content(world: World, path: str) -> StoredFile | None:
-    return world.files_by_path.get(path)
-
-
 METHODS = {
     "sendphoto": send_photo,
     "senddocument": send_document,
-    "getfile": get_file,
 }

@@ -1,5 +1,6 @@
-"""Bot API methods that send, edit and delete text messages, answer button presses and show
-chat actions; with Telegram's checks on text, captions and keyboards."""
+"""Bot API methods that send and edit text messages and answer button presses, with Telegram's
+checks on text, captions and keyboards (the errors the bot must never trip: empty or too long
+text, bad HTML, callback data over 64 bytes, an edit that changes nothing)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,12 @@ import time
 from typing import Any
 
 from bot.sandbox.formatting import parse_text
-from bot.sandbox.params import ApiError, Params, bad_request
+from bot.sandbox.params import Params, bad_request
 from bot.sandbox.state import BotMessage, CallbackAnswer, ChatState, World
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
-INLINE_BUTTON_KINDS = ("callback_data", "url", "web_app", "login_url", "switch_inline_query",
-                       "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                       "copy_text", "callback_game", "pay")
-CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
-                "upload_voice", "upload_document", "choose_sticker", "find_location",
-                "record_video_note", "upload_video_note"}
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
 
@@ -28,13 +23,7 @@ def now() -> int:
 
 
 def get_chat(world: World, p: Params) -> ChatState:
-    chat_id = p.chat_id()
-    if isinstance(chat_id, str):
-        name = chat_id.removeprefix("@").lower()
-        chat = next((c for c in world.chats.values()
-                     if (c.user.username or "").lower() == name), None)
-    else:
-        chat = world.chats.get(chat_id)
+    chat = world.chats.get(p.chat_id())
     if chat is None:
         raise bad_request("chat not found")
     return chat
@@ -45,8 +34,6 @@ def message_text(p: Params) -> tuple[str, list[dict[str, Any]]]:
     if raw is None or not raw.strip():
         raise bad_request("message text is empty")
     text, entities = parse_text(raw, p.text("parse_mode"))
-    if not p.has("parse_mode") and p.has("entities"):
-        entities = p.obj("entities")
     if not text:
         raise bad_request("message text is empty")
     if len(text) > TEXT_LIMIT:
@@ -59,33 +46,25 @@ def caption_text(p: Params) -> tuple[str | None, list[dict[str, Any]]]:
     if not raw:
         return None, []
     caption, entities = parse_text(raw, p.text("parse_mode"))
-    if not p.has("parse_mode") and p.has("caption_entities"):
-        entities = p.obj("caption_entities")
     if len(caption) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     return caption or None, entities
 
 
 def check_markup(markup: Any) -> dict[str, Any] | None:
-    """Validate ``reply_markup`` as Telegram does; returns it unchanged."""
+    """Validate ``reply_markup`` as Telegram does; returns it unchanged. The sandbox knows the
+    one kind the bot sends: an inline keyboard of callback buttons."""
     if markup is None:
         return None
-    if not isinstance(markup, dict):
-        raise bad_request("can't parse reply keyboard markup JSON object")
-    if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an '
-                              "Array of Arrays")
-        for button in (b for row in rows for b in row):
-            check_inline_button(button)
-    elif "keyboard" in markup:
-        rows = markup["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array '
-                              "of Arrays")
-    elif not ({"remove_keyboard", "force_reply"} & markup.keys()):
-        raise bad_request("can't find field \"inline_keyboard\"")
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        raise bad_request("can't find field \"inline_keyboard\" (the sandbox knows inline "
+                          "keyboards only)")
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an '
+                          "Array of Arrays")
+    for button in (b for row in rows for b in row):
+        check_inline_button(button)
     return markup
 
 
@@ -93,30 +72,12 @@ def check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
         raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type "
                           "String")
-    kinds = [kind for kind in INLINE_BUTTON_KINDS if kind in button]
-    if not kinds:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in "
-                          "the inline keyboard")
     data = button.get("callback_data")
-    if "callback_data" in kinds and (not isinstance(data, str) or not data
-                                     or len(data.encode()) > CALLBACK_DATA_LIMIT):
+    if "callback_data" not in button:
+        raise bad_request("can't parse inline keyboard button: the sandbox knows callback "
+                          "buttons only")
+    if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_DATA_LIMIT:
         raise bad_request("BUTTON_DATA_INVALID")
-    if "url" in kinds and not str(button["url"]).strip():
-        raise bad_request("BUTTON_URL_INVALID")
-
-
-def check_reply_to(chat: ChatState, p: Params) -> int | None:
-    reply = p.obj("reply_parameters") or {}
-    if not isinstance(reply, dict):
-        raise bad_request("can't parse reply parameters JSON object")
-    target = p.integer("reply_to_message_id") or reply.get("message_id")
-    if target is None:
-        return None
-    known = target in chat.by_id or any(m["message_id"] == target for m in chat.user_messages)
-    allow = p.flag("allow_sending_without_reply") or bool(reply.get("allow_sending_without_reply"))
-    if not known and not allow:
-        raise bad_request("message to be replied not found")
-    return target if known else None
 
 
 def add_message(chat: ChatState, message: BotMessage) -> BotMessage:
@@ -127,11 +88,9 @@ def add_message(chat: ChatState, message: BotMessage) -> BotMessage:
 
 
 def editable(world: World, p: Params) -> BotMessage:
-    if p.has("inline_message_id"):
-        raise bad_request("MESSAGE_ID_INVALID")  # the sandbox has no inline mode
     chat = get_chat(world, p)
     message = chat.by_id.get(p.integer("message_id", required=True) or 0)
-    if message is None or message.deleted:
+    if message is None:
         raise bad_request("message to edit not found")
     return message
 
@@ -155,9 +114,8 @@ async def send_message(world: World, p: Params) -> dict[str, Any]:
     chat = get_chat(world, p)
     text, entities = message_text(p)
     markup = check_markup(p.obj("reply_markup"))
-    reply_to = check_reply_to(chat, p)
     message = BotMessage(chat, chat.take_message_id(), now(), text=text, entities=entities,
-                         reply_markup=markup, reply_to=reply_to)
+                         reply_markup=markup)
     return add_message(chat, message).to_dict()
 
 
@@ -169,36 +127,6 @@ async def edit_message_text(world: World, p: Params) -> dict[str, Any]:
     # Like Telegram: an edit without reply_markup removes the inline keyboard.
     markup = check_markup(p.obj("reply_markup"))
     return apply_edit(message, text=text, entities=entities, reply_markup=markup)
-
-
-async def edit_message_caption(world: World, p: Params) -> dict[str, Any]:
-    message = editable(world, p)
-    if message.text is not None:
-        raise bad_request("there is no caption in the message to edit")
-    caption, entities = caption_text(p)
-    markup = check_markup(p.obj("reply_markup"))
-    return apply_edit(message, caption=caption, caption_entities=entities, reply_markup=markup)
-
-
-async def edit_message_reply_markup(world: World, p: Params) -> dict[str, Any]:
-    message = editable(world, p)
-    return apply_edit(message, reply_markup=check_markup(p.obj("reply_markup")))
-
-
-async def delete_message(world: World, p: Params) -> bool:
-    chat = get_chat(world, p)
-    message_id = p.integer("message_id", required=True)
-    message = chat.by_id.get(message_id or 0)
-    if message is not None and not message.deleted:
-        message.deleted = True
-        chat.touch()
-        return True
-    for sent in chat.user_messages:
-        if sent["message_id"] == message_id and not sent.get("deleted"):
-            sent["deleted"] = True
-            chat.touch()
-            return True
-    raise bad_request("message to delete not found")
 
 
 async def answer_callback_query(world: World, p: Params) -> bool:
@@ -216,22 +144,8 @@ async def answer_callback_query(world: World, p: Params) -> bool:
     return True
 
 
-async def send_chat_action(world: World, p: Params) -> bool:
-    chat = get_chat(world, p)
-    action = p.text("action")
-    if action not in CHAT_ACTIONS:
-        raise ApiError(400, "Bad Request: wrong parameter action in request")
-    chat.chat_actions.append(action)
-    chat.touch()
-    return True
-
-
 METHODS = {
     "sendmessage": send_message,
     "editmessagetext": edit_message_text,
-    "editmessagecaption": edit_message_caption,
-    "editmessagereplymarkup": edit_message_reply_markup,
-    "deletemessage": delete_message,
     "answercallbackquery": answer_callback_query,
-    "sendchataction": send_chat_action,
 }

@@ -1,5 +1,5 @@
 """The table of Bot API methods the sandbox answers (names are case-insensitive, as on
-Telegram), plus the small ones: getMe, the bot's command list, close and logOut."""
+Telegram): the ones the bot calls, no more, plus getMe and setMyCommands here."""
 
 from __future__ import annotations
 
@@ -42,26 +42,9 @@ async def set_my_commands(world: World, p: Params) -> bool:
     return True
 
 
-async def get_my_commands(world: World, p: Params) -> list[dict[str, str]]:
-    return world.commands.get(commands_key(p), [])
-
-
-async def delete_my_commands(world: World, p: Params) -> bool:
-    world.commands.pop(commands_key(p), None)
-    return True
-
-
-async def close(world: World, p: Params) -> bool:
-    return True
-
-
 METHODS: dict[str, Handler] = {
     "getme": get_me,
     "setmycommands": set_my_commands,
-    "getmycommands": get_my_commands,
-    "deletemycommands": delete_my_commands,
-    "close": close,
-    "logout": close,
     **messages.METHODS,
     **media.METHODS,
     **updates.METHODS,

@@ -96,8 +96,8 @@ class Params:
         except ValueError:
             raise bad_request(f"can't parse {name} JSON object") from None
 
-    def chat_id(self, required: bool = True) -> int | str | None:
-        """A chat id: an integer, or an ``@username`` string."""
+    def chat_id(self, required: bool = True) -> int | None:
+        """A chat id (an integer; the bot addresses chats by id only)."""
         value = self.values.get("chat_id")
         if value in (None, ""):
             if required:
@@ -105,15 +105,12 @@ class Params:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        text = str(value).strip()
-        if text.startswith("@"):
-            return text
         try:
-            return int(text)
+            return int(str(value).strip())
         except ValueError:
             raise bad_request("chat not found") from None
 
-    def peek_chat_id(self) -> int | str | None:
+    def peek_chat_id(self) -> int | None:
         """The chat id if one is present and readable, for logging and fault decisions."""
         try:
             return self.chat_id(required=False)
@@ -121,13 +118,5 @@ class Params:
             return None
 
     def file(self, name: str) -> Upload | str | None:
-        """An uploaded file (direct or via ``attach://``), or the string given (file_id/URL)."""
-        if name in self.uploads:
-            return self.uploads[name]
-        value = self.text(name)
-        if value and value.startswith("attach://"):
-            upload = self.uploads.get(value.removeprefix("attach://"))
-            if upload is None:
-                raise bad_request(f"{name} attachment not found")
-            return upload
-        return value or None
+        """The file uploaded as ``name``, else the string given (a file_id or URL)."""
+        return self.uploads.get(name) or self.text(name)

@@ -14,8 +14,6 @@ from aiohttp import web
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.control import add_control_routes
 from bot.sandbox.faults import CallLog, CallRecord, Faults, RateLimits
-from bot.sandbox.methods import commands_key
-from bot.sandbox.params import Params
 from bot.sandbox.server import Api, build_app
 from bot.sandbox.state import ChatState, Person, World
 from bot.sandbox.updates import WebhookSender
@@ -94,6 +92,8 @@ class Sandbox:
 
     @property
     def file_url(self) -> str:
+        """What PTB wants as ``base_file_url`` (the sandbox serves no files: the bot downloads
+        none)."""
         return f"{self.url}/file/bot"
 
     # --- users -------------------------------------------------------------------------------
@@ -139,15 +139,20 @@ class Sandbox:
         """E.g. ``sb.set_faults(error_rate=0.1, seed=7)``; see ``Faults``."""
         self.faults.configure(**changes)
 
-    def set_rate_limits(self, enabled: bool = True, **changes: Any) -> None:
-        self.limits.enabled = enabled
-        for name, value in changes.items():
-            if not hasattr(self.limits, name) or name.startswith("_"):
-                raise TypeError(f"unknown rate limit setting {name!r}")
-            setattr(self.limits, name, value)
-
     def calls(self, method: str | None = None, outcome: str | None = None) -> list[CallRecord]:
         return self.log.calls(method, outcome)
+
+    async def wait_for_call(self, method: str, chat_id: int | None = None, *, after: int = 0,
+                            timeout: float = 5.0) -> CallRecord:  # fmt: skip
+        """The first call to ``method`` (for ``chat_id`` if given) beyond the first ``after``
+        such calls, waiting until the bot makes it."""
+
+        def matching() -> list[CallRecord]:
+            return [c for c in self.log.calls(method) if chat_id is None or c.chat_id == chat_id]
+
+        if not await self.log.added.wait_until(lambda: len(matching()) > after, timeout):
+            raise TimeoutError(f"no call {after + 1} to {method} (chat {chat_id}) within {timeout}s")
+        return matching()[after]
 
     def stats(self) -> dict[str, Any]:
         return {**self.log.stats(), "pending_updates": len(self.world.updates),
@@ -155,11 +160,6 @@ class Sandbox:
                 "bot_messages": sum(len(c.messages) for c in self.world.chats.values()),
                 "webhook_delivered": self.webhook_sender.delivered,
                 "webhook_failed": self.webhook_sender.failed}
-
-    def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, str]]:
-        """The command list the bot registered with setMyCommands."""
-        values = {"language_code": language_code, "scope": scope or {"type": "default"}}
-        return self.world.commands.get(commands_key(Params(values)), [])
 
     # --- waiting -----------------------------------------------------------------------------
 

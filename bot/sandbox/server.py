@@ -1,5 +1,5 @@
 """The sandbox's HTTP face: an aiohttp app answering ``/bot{token}/{method}`` like Telegram's
-Bot API and serving ``/file/bot{token}/{path}``. Every call passes through fault injection,
+Bot API. Every call passes through fault injection,
 the blocked-chat check and rate limits before its method runs, and is logged."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.faults import RATE_LIMITED_METHODS, SEND_METHODS, CallLog, Faults, RateLimits
-from bot.sandbox.media import file_content
+from bot.sandbox.faults import SEND_METHODS, CallLog, Faults, RateLimits
 from bot.sandbox.methods import METHODS
 from bot.sandbox.params import ApiError, Params, Upload
 from bot.sandbox.state import World
@@ -125,7 +124,7 @@ async def _answer_method(api: Api, request: web.Request) -> web.StreamResponse:
         exc = ApiError(403, "Forbidden: bot was blocked by the user")
         api.log.add(method, chat_id, "blocked", 403, exc.description)
         return error(exc)
-    limited = key in RATE_LIMITED_METHODS
+    limited = key in SEND_METHODS
     if limited:
         wait = api.limits.wait_needed(chat_id, api.clock())
         if wait > 0:
@@ -144,17 +143,8 @@ async def _answer_method(api: Api, request: web.Request) -> web.StreamResponse:
     return answer(result)
 
 
-async def handle_file(request: web.Request) -> web.StreamResponse:
-    api = request.app[API]
-    stored = file_content(api.world, request.match_info["path"])
-    if stored is None:
-        return error(ApiError(404, "Not Found"))
-    return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
-
-
 def build_app(api: Api) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[API] = api
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
-    app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
     return app

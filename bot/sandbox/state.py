@@ -42,7 +42,6 @@ class StoredFile:
     unique_id: str
     kind: str  # "photo", "document", "voice", "sticker"
     data: bytes
-    path: str
     file_name: str | None = None
     mime_type: str | None = None
     width: int = 0
@@ -77,9 +76,7 @@ class BotMessage:
     caption_entities: list[dict[str, Any]] = field(default_factory=list)
     photo: StoredFile | None = None
     document: StoredFile | None = None
-    reply_to: int | None = None
     edit_date: int | None = None
-    deleted: bool = False
     history: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,7 +96,7 @@ class BotMessage:
             data["caption"] = self.caption
             if self.caption_entities:
                 data["caption_entities"] = copy.deepcopy(self.caption_entities)
-        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+        if self.reply_markup:
             data["reply_markup"] = copy.deepcopy(self.reply_markup)
         if self.edit_date:
             data["edit_date"] = self.edit_date
@@ -111,10 +108,8 @@ class BotMessage:
 
     @property
     def buttons(self) -> list[list[str]]:
-        """Labels of the inline keyboard (or else the reply keyboard), row by row."""
-        markup = self.reply_markup or {}
-        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-        return [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in rows]
+        """Labels of the inline keyboard, row by row."""
+        return [[b.get("text", "") for b in row] for row in self.inline_buttons]
 
     @property
     def button_data(self) -> dict[str, str | None]:
@@ -136,12 +131,6 @@ class BotMessage:
     @property
     def edited(self) -> bool:
         return bool(self.history)
-
-    async def press(self, label: str) -> str:
-        """Press the button ``label`` of this message as the chat's user."""
-        if self.chat.client is None:
-            raise RuntimeError("no user client attached to this chat; use Sandbox.user()")
-        return await self.chat.client.press(label, message=self)
 
     def __str__(self) -> str:
         return self.text if self.text is not None else (self.caption or "")
@@ -177,13 +166,11 @@ class ChatState:
         self.by_id: dict[int, BotMessage] = {}
         self.user_messages: list[dict[str, Any]] = []
         self.callback_answers: list[CallbackAnswer] = []
-        self.chat_actions: list[str] = []
         self.next_message_id = 1
         self.consumed = 0  # index into ``messages`` of the next one wait_for_message returns
         self.undelivered = 0  # updates from this chat the bot has not fetched yet
         self.last_activity = time.monotonic()
         self.changed = Signal()
-        self.client: Any = None  # the user-side client, set by Sandbox.user()
 
     @property
     def id(self) -> int:
@@ -215,10 +202,7 @@ class ChatState:
 class Webhook:
     url: str = ""
     secret_token: str | None = None
-    max_connections: int = 40
     allowed_updates: list[str] | None = None
-    last_error_date: int | None = None
-    last_error_message: str | None = None
 
 
 class World:
@@ -228,7 +212,6 @@ class World:
         self.bot = bot
         self.chats: dict[int, ChatState] = {}
         self.files: dict[str, StoredFile] = {}
-        self.files_by_path: dict[str, StoredFile] = {}
         self.updates: list[dict[str, Any]] = []  # pending, in update_id order
         self.update_chat: dict[int, int] = {}  # update_id -> chat id
         self.updates_changed = Signal()
@@ -280,14 +263,12 @@ class World:
     def add_file(self, kind: str, data: bytes, file_name: str | None = None,
                  mime_type: str | None = None, width: int = 0, height: int = 0) -> StoredFile:
         number = next(self._file_ids)
-        suffix = "." + file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else ""
         stored = StoredFile(
             file_id=f"{kind.upper()}-{number:06d}-sandbox", unique_id=f"U{number:06d}",
-            kind=kind, data=data, path=f"{kind}s/file_{number}{suffix}", file_name=file_name,
-            mime_type=mime_type, width=width, height=height,
+            kind=kind, data=data, file_name=file_name, mime_type=mime_type, width=width,
+            height=height,
         )
         self.files[stored.file_id] = stored
-        self.files_by_path[stored.path] = stored
         return stored
 
     def new_query_id(self) -> str:

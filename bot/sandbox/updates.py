@@ -1,12 +1,11 @@
 """How updates reach the bot: getUpdates long polling with offset confirmation, or a webhook
-that the sandbox POSTs each update to (setWebhook / deleteWebhook / getWebhookInfo)."""
+that the sandbox POSTs each update to (setWebhook / deleteWebhook)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-import time
 from typing import Any
 
 import aiohttp
@@ -51,9 +50,6 @@ async def get_updates(world: World, p: Params) -> list[dict[str, Any]]:
     world.updates_changed.fire()
     if offset > 0:
         world.drop_updates(below=offset)
-    elif offset < 0:
-        keep = world.updates[offset:]
-        world.drop_updates(below=keep[0]["update_id"] if keep else None)
 
     def ready() -> bool:
         return (world.closing or generation != world.poll_generation
@@ -77,7 +73,6 @@ async def set_webhook(world: World, p: Params) -> bool:
     if p.flag("drop_pending_updates"):
         world.drop_updates()
     world.webhook = Webhook(url=url, secret_token=secret,
-                            max_connections=p.integer("max_connections", 40) or 40,
                             allowed_updates=p.obj("allowed_updates") or None)
     world.poll_generation += 1
     world.updates_changed.fire()
@@ -90,20 +85,6 @@ async def delete_webhook(world: World, p: Params) -> bool:
     world.webhook = Webhook()
     world.updates_changed.fire()
     return True
-
-
-async def get_webhook_info(world: World, p: Params) -> dict[str, Any]:
-    hook = world.webhook
-    info: dict[str, Any] = {"url": hook.url, "has_custom_certificate": False,
-                            "pending_update_count": len(world.updates)}
-    if hook.url:
-        info["max_connections"] = hook.max_connections
-        if hook.allowed_updates:
-            info["allowed_updates"] = hook.allowed_updates
-        if hook.last_error_date:
-            info["last_error_date"] = hook.last_error_date
-            info["last_error_message"] = hook.last_error_message
-    return info
 
 
 class WebhookSender:
@@ -140,7 +121,6 @@ class WebhookSender:
                         world.drop_updates(below=update["update_id"] + 1)
                     continue
                 self.failed += 1
-                hook.last_error_date, hook.last_error_message = int(time.time()), error
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_delay)
 
@@ -163,5 +143,4 @@ METHODS = {
     "getupdates": get_updates,
     "setwebhook": set_webhook,
     "deletewebhook": delete_webhook,
-    "getwebhookinfo": get_webhook_info,
 }

@@ -101,8 +101,8 @@ def test_pictures_and_documents_are_saved_with_their_path_and_opened_if_asked(
     tmp_path, monkeypatch
 ):
     png = b"\x89PNG\r\n\x1a\n" + b"chart" * 100
-    photo = StoredFile("P1", "U1", "photo", png, "photos/file_1", "application.octet-stream")
-    csv = StoredFile("D1", "U2", "document", b"date,pain\n", "documents/file_2.csv", "checkins.csv")
+    photo = StoredFile("P1", "U1", "photo", png, "application.octet-stream")
+    csv = StoredFile("D1", "U2", "document", b"date,pain\n", "checkins.csv")
     chat = FakeChat()
     chat.messages = [BotMessage(chat=chat, message_id=7, date=1, caption="Your week", photo=photo),
                      BotMessage(chat=chat, message_id=8, date=1, document=csv)]  # fmt: skip

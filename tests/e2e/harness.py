@@ -1,14 +1,14 @@
 """Drive the real bot over HTTP through the sandbox, as runners and coaches would."""
 
-import asyncio
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.app import build_application, start, stop
 from bot.sandbox import BotMessage, Sandbox, SandboxUser
-from bot.services import services
 from bot.settings import Settings
+from bot.settle import settle
 
 TOKEN = "123456:E2E-TEST-TOKEN"
 TIMINGS: list[float] = []  # bot-side seconds per update, over every e2e test
@@ -27,15 +27,23 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
+# The outbox's pause between two messages to one chat (1 s, Telegram's pace) would make the
+# tests wait for every second message in a chat; the sandbox enforces no limits unless a test
+# turns them on, and tests/outbox checks the pacing itself.
+TEST_SETTINGS = {"outbox_chat_interval": 0}
+
+
 @dataclass
 class BotUnderTest:
     sandbox: Sandbox
     db: str
     clock: Clock | None = None
     app: object = None
+    settings: dict[str, Any] = field(default_factory=dict)  # over TEST_SETTINGS
 
     async def start(self) -> None:
-        settings = Settings(token=TOKEN, db=self.db, bot_api_url=self.sandbox.bot_api_url)
+        settings = Settings(token=TOKEN, db=self.db, bot_api_url=self.sandbox.bot_api_url,
+                            **{**TEST_SETTINGS, **self.settings})  # fmt: skip
         self.app = build_application(settings, clock=self.clock)
         await start(self.app, poll_timeout=5)
         # the tests drive the minute tick themselves (bot.scheduler.run_tick) with their clock
@@ -47,27 +55,10 @@ class BotUnderTest:
         await stop(self.app)
 
     async def settle(self, timeout: float = 15) -> None:
-        """Wait until the bot has nothing left to do: every update it was sent fetched and
-        handled (its replies sent) and the outbox empty. Whatever the bot was going to send
-        is then in the chats, so "nothing more came" is read at once, with no quiet window.
-
-        Fetched means confirmed: PTB asks for the next updates (the offset that drops them
-        from the sandbox) only after queueing the last ones, and marks a queued update done
-        after its handler ends."""
-        world, sender = self.sandbox.world, services(self.app).outbox
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    await world.updates_changed.wait_until(lambda: not world.updates, None)
-                    await self.app.update_queue.join()
-                    drained = await sender.drain(timeout)
-                    if drained and not world.updates and self.app.update_queue.empty():
-                        return
-        except TimeoutError:
-            raise TimeoutError(
-                f"the bot did not settle within {timeout}s: {len(world.updates)} update(s) not "
-                f"fetched, {self.app.update_processor.active} in hand, outbox {sender.health()}"
-            ) from None
+        """Wait until the bot has nothing left to do (bot/settle.py): whatever it was going
+        to send is then in the chats, so "nothing more came" is read at once, with no quiet
+        window."""
+        await settle(self.app, self.sandbox.world, timeout)
 
 
 async def reply(user: SandboxUser, text: str, timeout: float = 15) -> BotMessage:

@@ -50,13 +50,13 @@ async def test_red_flag_reaches_the_coach_seen_then_resume(sandbox, bot, clock):
     assert "seen" in (await coach.wait_for_answer()).text.lower()
     told = await ann.wait_for_message(timeout=15)
     assert "Your coach Kay has seen your alert" in told.text
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     assert "▸ Seen by Kay 06:00" in alert.text
     assert alert.buttons == [["Resume plan", "Keep on hold"], ["Athlete card"]]
 
     await coach.press("Resume plan", alert)  # asks to confirm on the alert itself
     await coach.wait_for_answer()
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     assert "Resume Ann (Shin — inner edge)'s plan?" in alert.text
     await coach.press("▶️ Yes, resume Ann's plan", alert)
     await coach.wait_for_answer()
@@ -86,7 +86,7 @@ async def test_navicular_runner_cannot_run_until_the_coach_clears(sandbox, bot, 
     assert waiting.text.startswith("⏳ Nia (Top of the foot, midfoot) is waiting for running clearance")
     assert "Nia says her clinician cleared running (reported 2 Mar)" in waiting.text
     assert waiting.buttons[0] == ["✅ Confirm running clearance for Nia"]
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     assert not coach.unread()
     asked = await reply(coach, "/clear 1")
     assert asked.text.startswith("Which clearance for Nia (Top of the foot, midfoot)?")

@@ -75,7 +75,7 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     }  # fmt: skip
     assert raw_hits(bot.db, NAME.encode(), str(ZEPH).encode())  # the search can find them
 
-    await zeph.wait_idle()
+    await bot.settle()
     zeph.unread()  # her own digest as a coach, naming Olwen
     explained = await reply(zeph, "/delete")
     assert "coach account goes too" in explained.text
@@ -83,7 +83,7 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     assert "everything about you is deleted" in done.text
     assert f"{NAME} has left" in (await kay.wait_for_message(timeout=15)).text
     assert await services(bot.app).outbox.drain(10)
-    await sandbox.wait_idle(quiet=0.3)
+    await bot.settle()
 
     assert mentions(bot.db, ZEPH, NAME) == []
     assert raw_hits(bot.db, NAME.encode(), str(ZEPH).encode(), zeph_code.encode()) == {}

@@ -30,7 +30,7 @@ async def test_monday_digest_of_a_week_with_a_stop(sandbox, bot, clock):
         if day:
             clock.advance(days=1)
             for runner in questions:
-                await runner.wait_idle(quiet=0.2)
+                await bot.settle()
                 runner.unread()
                 questions[runner] = await reply(runner, "/checkin")
         await answer_checkin(ann, questions[ann], calcium_mg="4")
@@ -39,9 +39,9 @@ async def test_monday_digest_of_a_week_with_a_stop(sandbox, bot, clock):
         await answer_checkin(cat, questions[cat], **({"sleep_hours": "6"} if day in CAT_SHORT_NIGHTS else {}))
         if day == BOB_STOP_DAY:
             await coach.send("/resume Bob")
-            await coach.wait_idle(quiet=0.4)
+            await bot.settle()
             await coach.press("▶️ Resume Bob's plan")
-            await coach.wait_idle(quiet=0.4)
+            await bot.settle()
     # Monday 9 March, 08:00 in Berlin (07:00 UTC): the digest comes, once
     clock.advance(days=1, hours=1)
     await run_tick(bot.app)
@@ -54,7 +54,7 @@ async def test_monday_digest_of_a_week_with_a_stop(sandbox, bot, clock):
         assert await coach.chat.changed.wait_until(lambda: len(coach.messages) > last, 15)
     text = photo.caption or coach.messages[last].text
     await run_tick(bot.app)
-    await coach.wait_idle(quiet=0.5)
+    await bot.settle()
     assert len(coach.messages) == last + 1  # once: a second tick sends nothing
     if os.environ.get("STRIDECOACH_DIGEST_EXAMPLE"):  # docs/digest-example.png and the text
         with open(os.environ["STRIDECOACH_DIGEST_EXAMPLE"], "wb") as out:

@@ -24,10 +24,11 @@ async def test_a_600_s_429_on_one_coach_does_not_delay_an_urgent_alert_to_anothe
 
     # Monday 08:05 UTC: the weekly digests; Telegram answers Kay's with retry_after=600
     sandbox.faults.fail_chat(kay.id, "retry_after", count=1, retry_after=600)
+    photos_before = len([c for c in sandbox.calls("sendPhoto") if c.chat_id == kay.id])
     clock.advance(hours=2, minutes=5)
     await run_tick(bot.app)
     assert (await lou.wait_for_message(timeout=15)).caption.startswith("Weekly digest")
-    assert [c.outcome for c in sandbox.calls("sendPhoto") if c.chat_id == kay.id][-1] == "retry_after"
+    assert (await sandbox.wait_for_call("sendPhoto", kay.id, after=photos_before)).outcome == "retry_after"
 
     started = time.monotonic()
     stop, _ = await answer_checkin(ann, ann_question, night_pain="Yes")

@@ -30,7 +30,7 @@ async def test_twenty_presses_of_delete_everything_delete_once(sandbox, bot, clo
     data = confirm.button_data["Delete everything"]
     presses = [await gus.press_data(data, confirm) for _ in range(20)]  # as fast as a thumb
     texts = await answers(gus, presses)
-    await gus.wait_idle(quiet=0.5)
+    await bot.settle()
 
     done = [m for m in gus.unread() if "everything about you is deleted" in (m.text or "")]
     assert len(done) == 1  # one "Done"
@@ -51,7 +51,7 @@ async def test_a_forged_confirmation_from_a_stranger_writes_nothing(sandbox, bot
     assert count(bot.db, "SELECT count(*) FROM audit_log") == audit
     assert count(bot.db, "SELECT count(*) FROM runners WHERE user_id = 5199") == 0
     assert count(bot.db, "SELECT count(*) FROM runners WHERE user_id = 5102") == 1
-    await stranger.wait_idle()
+    await bot.settle()
     assert stranger.unread() == []  # no "Done", no message at all
 
 
@@ -70,7 +70,7 @@ async def test_presses_from_a_group_change_nothing(sandbox, bot, clock):
     before = count(bot.db, draft)
     pressed = await jo.press_data(question.button_data["✅ All clear"], question, in_chat=GROUP)
     assert "only in your own chat" in (await answers(jo, [pressed]))[0]
-    await jo.wait_idle()
+    await bot.settle()
     assert jo.unread() == []
     assert count(bot.db, draft) == before  # the open question and answers as they were
     # in her own chat the same button works
@@ -89,7 +89,7 @@ async def test_a_press_without_a_message_is_answered(sandbox, bot, clock):
 
 async def test_snooze_twice_is_one_snooze(sandbox, bot, clock):
     lea, _question = await onboard(sandbox, 5105, "Lea")  # checks in at 07:00 Berlin
-    await lea.wait_idle()
+    await bot.settle()
     clock.advance(days=1)  # Tuesday 06:00 UTC = 07:00 Berlin: the reminder is due
     await run_tick(bot.app)
     reminder = await lea.wait_for_message(timeout=15)
@@ -108,7 +108,7 @@ async def test_i_have_seen_my_clinician_twice_is_one_resume(sandbox, bot, clock)
     data = decision.button_data["I have seen my clinician"]
     presses = [await mo.press_data(data, decision) for _ in range(5)]
     texts = await answers(mo, presses)
-    await mo.wait_idle(quiet=0.5)
+    await bot.settle()
     thanks = [m for m in mo.unread() if (m.text or "").startswith("Thank you")]
     assert len(thanks) == 1
     assert sum((t or "").startswith("Already noted") for t in texts) == 4

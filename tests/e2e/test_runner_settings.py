@@ -105,7 +105,7 @@ async def test_time_zone_is_confirmed_and_moves_the_reminder(sandbox, bot, clock
     assert fields == ["tz", "run_days", "pre_injury_weekly_minutes"]
     clock.advance(days=1)  # Tuesday 06:00 UTC: 07:00 Berlin, 01:00 New York
     await run_tick(bot.app)
-    await dan.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not dan.unread()
     clock.advance(hours=6)  # 07:00 New York
     await run_tick(bot.app)
@@ -120,7 +120,7 @@ async def test_an_invite_link_asks_before_linking_and_not_now_links_nothing(sand
     assert "Link to coach Kay?" in ask.text
     ready = await play(eve, [("tap", "Not now"), *onboarding_steps()[1:]])
     assert "all set" in ready.text
-    await coach.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not coach.unread()  # never told
     assert rows(bot, "SELECT count(*) FROM coach_links") == [(0,)]
 
@@ -134,7 +134,7 @@ async def test_no_thanks_keeps_nothing_even_after_an_invite_link(sandbox, bot):
     for table in ("runners", "form_drafts", "coach_links", "audit_log"):
         column = "user_id" if table in ("runners", "form_drafts") else "runner_id"
         assert rows(bot, f"SELECT count(*) FROM {table} WHERE {column} = 8006") == [(0,)], table
-    await coach.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not coach.unread()
 
 
@@ -144,7 +144,7 @@ async def test_an_onboarded_runner_consents_then_leaves(sandbox, bot, clock):
     await answer_checkin(gus, question)
     ask = await reply(gus, f"/coach {code}")
     assert ask.text.startswith("Link to coach Kay?") and ask.buttons == [["Link", "Not now"]]
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     assert not coach.unread() and rows(bot, "SELECT count(*) FROM coach_links") == [(0,)]
     await gus.press("Link", ask)
     assert "linked to your coach Kay" in (await gus.wait_for_message(timeout=15)).text

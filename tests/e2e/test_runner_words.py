@@ -35,10 +35,10 @@ async def test_echoes_show_the_chosen_words(sandbox, bot):
     calcium_q = await reply(bo, "7h30")
     protein_q = await reply(bo, "3")
     assert "Protein yesterday" in protein_q.text
-    await bo.wait_idle(quiet=0.3)
+    await bot.settle()
     assert calcium_q.text.endswith("✓ ≈ 900 mg (3 servings)")  # what "3" was read as
     await reply(bo, "120")  # protein; the weekly cycles question follows
-    await bo.wait_idle(quiet=0.3)
+    await bot.settle()
     assert protein_q.text.endswith("✓ ≈ 120 g")
     decision = await tap(bo, "0")
     assert "Protein 120 g" in decision.text

@@ -45,7 +45,7 @@ async def squad_of_three(sandbox, clock):
 
 async def test_a_runner_leaving_shifts_no_number_and_names_are_asked(sandbox, bot, clock):
     coach, (ann, _), (bob, q_bob), (cat, q_cat) = await squad_of_three(sandbox, clock)
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     coach.unread()  # Cat's heel injury raises a review (RED3), not part of this test
     await reply(ann, "/delete")
     await tap(ann, "Delete everything")
@@ -61,7 +61,7 @@ async def test_a_runner_leaving_shifts_no_number_and_names_are_asked(sandbox, bo
     done = await tap(coach, "✅ Clear running for Bob")
     assert done.text.startswith("✅ Bob (Top of the foot, midfoot) is cleared for running")
     assert "cleared you for running" in (await bob.wait_for_message(timeout=15)).text
-    await cat.wait_idle(quiet=0.3)
+    await bot.settle()
     assert not cat.unread()  # nothing reached Cat
     # undo, while no check-in has read the clearance
     undone = await coach.press_for_reply("↩️ Undo", done, timeout=15)
@@ -98,11 +98,11 @@ async def test_twenty_concurrent_presses_are_one_action(sandbox, bot, clock):
     ann, question = await linked_runner(sandbox, coach, code, 4101, "Ann")
     await answer_checkin(ann, question, night_pain="Yes")
     alert = await coach.wait_for_message(timeout=15)
-    await ann.wait_idle(quiet=0.3)
+    await bot.settle()
     ann.unread()
     await coach.press("Resume plan", alert)
     await coach.wait_for_answer()
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     yes = "▶️ Yes, resume Ann's plan"
     target, button = coach.find_button(yes, alert)
     clock.advance(minutes=2)
@@ -114,7 +114,7 @@ async def test_twenty_concurrent_presses_are_one_action(sandbox, bot, clock):
     notice = await ann.wait_for_message(timeout=15)
     assert notice.text == ("Kay has resumed your plan. It restarts one stage below at your next "
                            "check-in, once that check-in is fully clear.")  # fmt: skip
-    await ann.wait_idle(quiet=1.5)
+    await bot.settle()
     assert not ann.unread()  # one message, not twenty
     assert db_count(bot, "SELECT count(*) FROM events WHERE runner_id = 4101 AND type = 'resume'") == 1
     assert db_count(bot, "SELECT count(*) FROM audit_log WHERE action = 'coach_resume'") == 1
@@ -131,7 +131,7 @@ async def test_keep_on_hold_keeps_a_stopped_athlete_stopped(sandbox, bot, clock)
     ann, question = await linked_runner(sandbox, coach, code, 4201, "Ann")
     await answer_checkin(ann, question, limp="Yes")
     alert = await coach.wait_for_message(timeout=15)
-    await ann.wait_idle(quiet=0.3)
+    await bot.settle()
     ann.unread()
     await coach.press("Keep on hold", alert)
     toast = await coach.wait_for_answer()
@@ -139,7 +139,7 @@ async def test_keep_on_hold_keeps_a_stopped_athlete_stopped(sandbox, bot, clock)
     told = await ann.wait_for_message(timeout=15)
     assert told.text.startswith("Kay is keeping your plan stopped for now")
     assert "sessions go on" not in told.text
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     assert alert.text.endswith("▸ Seen by Kay 06:00 · kept stopped 06:00")
     assert alert.buttons == [["Resume plan"], ["Athlete card"]]
     card = await tap(coach, "Athlete card")
@@ -156,10 +156,10 @@ async def test_keep_on_hold_keeps_a_stopped_athlete_stopped(sandbox, bot, clock)
     assert "Ann (Shin — inner edge)'s plan is resumed" in (await tap(coach, "▶️ Resume Ann's plan")).text
     await coach.press("Resume plan", alert)
     await coach.wait_for_answer()
-    await coach.wait_idle(quiet=0.4)
+    await bot.settle()
     await coach.press("▶️ Yes, resume Ann's plan", alert)
     assert "already resumed by you" in (await coach.wait_for_answer()).text
-    await coach.wait_idle(quiet=0.4)
+    await bot.settle()
     assert alert.text.endswith("· plan resumed") and alert.buttons == [["Athlete card"]]
     assert second_person_about_athlete(coach.transcript()) == []
 
@@ -173,11 +173,11 @@ async def test_every_coach_text_speaks_of_the_athlete_in_the_third_person(sandbo
 
     async def say(text: str) -> None:
         await coach.send(text)
-        await coach.wait_idle(quiet=0.4)
+        await bot.settle()
 
     async def press(label: str, message=None) -> None:
         await coach.press(label, message)
-        await coach.wait_idle(quiet=0.4)
+        await bot.settle()
 
     await press("Seen", alert)
     await say("/athletes")
@@ -226,7 +226,7 @@ async def test_roles_are_asked_and_menus_fit(sandbox, bot, clock):
     help_runner = await reply(rae, "/help")
     assert "/checkin" in help_runner.text and "Coach menu:" not in help_runner.text
     await rae.send("/coach")
-    await rae.wait_idle(quiet=0.4)
+    await bot.settle()
     rae.unread()  # /help re-asked her open check-in question
     invite = await tap(rae, "Yes, set me up as a coach")
     assert "Your invite for runners" in invite.text and "Europe/Berlin" in invite.text  # her zone
@@ -244,7 +244,7 @@ async def test_a_coach_delete_removes_coach_data_and_tells_the_runners(sandbox, 
     await answer_checkin(ann, q_ann, night_pain="Yes")  # an alert to the coach
     await answer_checkin(bob, q_bob)
     await _first(coach, "🚨")
-    await coach.wait_idle(quiet=0.3)
+    await bot.settle()
     coach.unread()
     asked = await reply(coach, "/delete")
     assert asked.text.startswith("Deleting your coach account removes your invite codes")

@@ -61,7 +61,7 @@ async def test_red_flag_at_the_first_question_stops_before_any_further_question(
     # the rest is optional: "Finish here" completes the day with what is known
     done = await ann.press_for_reply("Finish here", following)
     assert done.text.startswith("🛑") and "Anything you skipped counts as not clear" in done.text
-    await coach.wait_idle(quiet=0.5)
+    await bot.settle()
     assert not coach.unread()  # one urgent alert, not a second one at the end
 
 

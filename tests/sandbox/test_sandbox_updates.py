@@ -54,12 +54,11 @@ async def test_offset_confirms_and_drops_older_updates(sb: Sandbox, tg: Bot) -> 
     assert sb.stats()["pending_updates"] == 0
 
 
-async def test_limit_and_negative_offset(sb: Sandbox, tg: Bot) -> None:
+async def test_limit(sb: Sandbox, tg: Bot) -> None:
     ann = sb.user(1001, "Ann")
     for i in range(5):
         await ann.send(f"m{i}")
     assert [u.message.text for u in await tg.get_updates(limit=2)] == ["m0", "m1"]
-    assert [u.message.text for u in await tg.get_updates(offset=-1)] == ["m4"]
 
 
 async def test_allowed_updates_filters_kinds(sb: Sandbox, tg: Bot) -> None:
@@ -117,9 +116,8 @@ async def test_webhook_delivery_posts_with_the_secret(sb: Sandbox, tg: Bot, rece
     assert secret == "s3cret_token-1"
     assert update["message"]["text"] == "/start"
     assert update["message"]["entities"][0]["type"] == "bot_command"
-    info = await tg.get_webhook_info()
-    assert info.url == receiver["url"] and info.pending_update_count == 0
-    assert info.last_error_message.startswith("Wrong response from the webhook: 500")
+    assert sb.webhook_sender.failed == 1 and sb.webhook_sender.delivered == 1
+    assert sb.stats()["pending_updates"] == 0
     with pytest.raises(Conflict, match="webhook is active"):
         await tg.get_updates()
 
