@@ -159,6 +159,9 @@ class SandboxUser:
         chat.consumed += 1
         return chat.messages[chat.consumed - 1]
 
+    async def wait_for_messages(self, count: int, timeout: float = 5.0) -> list[BotMessage]:
+        return [await self.wait_for_message(timeout) for _ in range(count)]
+
     async def press_for_reply(self, label: str, message: BotMessage | None = None,
                               timeout: float = 5.0) -> BotMessage:
         """Press a button and return the bot's answer to it: its next new message, or the
