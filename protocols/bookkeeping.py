@@ -35,7 +35,7 @@ def apply_events(profile: Profile, s: EngineState, events: Iterable[Event], toda
             if s.stopped_at is not None:
                 s.resume_pending = True
     # clearances stay once given (§7 Stop and resume)
-    if (s.walking_cleared, s.running_cleared) != (profile.walking_cleared, profile.running_cleared):
+    if s.walking_cleared != profile.walking_cleared or s.running_cleared != profile.running_cleared:
         s.walking_cleared |= profile.walking_cleared
         s.running_cleared |= profile.running_cleared
         profile = profile.model_copy(
@@ -46,7 +46,10 @@ def apply_events(profile: Profile, s: EngineState, events: Iterable[Event], toda
 
 def paused_days(s: EngineState, events: list[Event], prev: dt.date, today: dt.date) -> int:
     """Days without a check-in since `prev` that fell inside a pause: never missed (SB4)."""
-    spans, start = [], s.paused_from
+    start = s.paused_from
+    if start is None and not events:
+        return 0  # no pause: the usual day
+    spans = []
     for event in events:
         if event.type == "pause" and start is None:
             start = event.date
@@ -63,17 +66,19 @@ def paused_days(s: EngineState, events: list[Event], prev: dt.date, today: dt.da
 def record_reports(s: EngineState, checkin: Checkin) -> float:
     """Keep the weekly answers (weight, cycles, vitamin D); return today's body weight."""
     today = checkin.date
-    weights = tuple(w for w in s.weights if today - w[0] <= WEIGHT_WINDOW)
-    if checkin.weight_kg is not None:
-        weights = (*weights, (today, checkin.weight_kg))
+    kg = checkin.weight_kg
+    weights = s.weights
+    if weights:
+        weights = tuple(w for w in weights if today - w[0] <= WEIGHT_WINDOW)
+    if kg is not None:
+        weights = (*weights, (today, kg))
+        s.weight_kg = kg
     if weights != s.weights:
         s.weights = weights
     if checkin.missed_cycles is not None:
         s.missed_cycles = checkin.missed_cycles
     if checkin.vitamin_d_ng_ml is not None:
         s.vitamin_d_ng_ml = checkin.vitamin_d_ng_ml
-    if checkin.weight_kg is not None:
-        s.weight_kg = checkin.weight_kg
     return s.weight_kg
 
 
@@ -89,9 +94,11 @@ def judge_pending(s: EngineState, checkin: Checkin, session_applies: bool) -> No
             and checkin.pain_session == 0
             and bone_green(checkin)
         )
-        s.set(pending_clean=clean, pending_reported=True)
+        s.pending_clean = clean
+        s.pending_reported = True
     elif not s.pending_reported:
-        s.set(pending_clean=False, pending_reported=True)  # no check-in the next day
+        s.pending_clean = False  # no check-in the next day
+        s.pending_reported = True
     elif s.pending_clean and not bone_green(checkin):
         s.pending_clean = False
     if not s.pending_clean and s.week_monday is not None and pending >= s.week_monday:
@@ -115,6 +122,8 @@ def roll_weeks(profile: Profile, s: EngineState, prev: Day | None, today: dt.dat
 
 def reviews_due(s: EngineState, fired: tuple[str, ...], today: dt.date) -> tuple[str, ...]:
     """Reviews to send today: once per reason per 14 days; RED3 once, at onboarding (§1)."""
+    if not fired:
+        return ()
     sent = dict(s.reviews_sent)
     due = []
     for rid in fired:

@@ -9,6 +9,7 @@ fire), `progression` (a day that is not stopped) and `stops` (a stopped day).
 """
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Sequence
 
 from protocols import groups, weeks
@@ -20,15 +21,18 @@ from protocols.bookkeeping import (
     reviews_due,
     roll_weeks,
 )
-from protocols.codes import Phase
+from protocols.codes import RED_FLAGS, Phase
 from protocols.ladder import LADDER, PROTOCOL_VERSION, is_running_stage
 from protocols.messages import REASONS, RESUMED, headline
 from protocols.models import Checkin, Decision, EngineState, Event, Profile
 from protocols.nutrition import feedback
 from protocols.progression import active_day
-from protocols.rules import Context, Day
+from protocols.rules import Day, context
 from protocols.sessions import build_session, next_step
 from protocols.stops import while_stopped
+
+RED_FLAG_IDS = frozenset(RED_FLAGS)
+_date = operator.attrgetter("date")
 
 
 def initial_state(profile: Profile, day: dt.date) -> EngineState:
@@ -68,40 +72,48 @@ def decide(
 ) -> Decision:
     """Today's decision for a check-in, given the earlier days and the events since then."""
     today = checkin.date
-    prev = history[-1] if history else None
-    if prev is not None and today <= prev.date:
-        raise ValueError(f"check-in {today} is not after the last one ({prev.date})")
-    state = prev.decision.state if prev else initial_state(profile, today)
-    s = state.copy()  # the working state; the stored one is never mutated
-    events = sorted(events, key=lambda e: e.date)
-    profile = apply_events(profile, s, events, today)
-    gap = (today - prev.date).days - 1 if prev else 0
-    session_applies = prev is not None and gap == 0 and prev.decision.session.loading
-    missed = gap - paused_days(s, events, prev.date, today) if prev else 0
+    events = sorted(events, key=_date)
+    if history:
+        prev = history[-1]
+        prev_date = prev.checkin.date
+        if today <= prev_date:
+            raise ValueError(f"check-in {today} is not after the last one ({prev_date})")
+        state = prev.decision.state
+        s = state.copy()  # the working state; the stored one is never mutated
+        profile = apply_events(profile, s, events, today)
+        gap = (today - prev_date).days - 1
+        session_applies = gap == 0 and prev.decision.session.loading
+        missed = gap - paused_days(s, events, prev_date, today)
+    else:
+        prev = None
+        state = initial_state(profile, today)
+        s = state.copy()
+        profile = apply_events(profile, s, events, today)
+        session_applies, missed = False, 0
     weight = record_reports(s, checkin)
     judge_pending(s, checkin, session_applies)
     zero_week = roll_weeks(profile, s, prev, today)
-    ctx = Context(profile, checkin, s, history, session_applies, missed)
+    ctx = context(profile, checkin, s, history, session_applies, missed)
     stage_before = s.stage
     if s.stopped_at is not None:
-        day = while_stopped(profile, s, ctx)
+        action, fired, kind_of_day = while_stopped(profile, s, ctx)
     else:
-        day = active_day(profile, s, ctx, zero_week)
-    action, fired, kind_of_day = day
+        action, fired, kind_of_day = active_day(profile, s, ctx, zero_week)
     reviews_fired = groups.reviews(ctx, weight)
-    due = reviews_due(s, reviews_fired, today)
+    due = reviews_due(s, reviews_fired, today) if reviews_fired else ()
     session = build_session(profile, s, today, kind_of_day)
-    if session.loading:
-        s.set(pending=today, pending_clean=False, pending_reported=False, last_loading=today)
+    loading = session.loading
+    if loading:
+        s.pending, s.pending_clean, s.pending_reported, s.last_loading = today, False, False, today
         if s.stage in weeks.WEEKLY_STAGES and session.run_minutes:
             s.week_run_minutes += session.run_minutes
     all_rules = (*fired, *reviews_fired)
-    reasons = tuple(REASONS[r] for r in all_rules)
+    reasons = tuple([REASONS[r] for r in all_rules])
     if state.stopped_at is not None and action == "regress":
         reasons = (RESUMED, *reasons)
     # §8: `urgent` only on a day a red flag fires (a new urgent alert); other stop days are
     # null, or `review` on a day a review is sent
-    red_today = any(r.startswith("RF") for r in fired)
+    red_today = not RED_FLAG_IDS.isdisjoint(fired)
     escalation = "urgent" if red_today else ("review" if due else None)
     return Decision(
         date=today,
@@ -114,7 +126,7 @@ def decide(
         escalation=escalation,
         reviews=due,
         alert=red_today,
-        headline=headline(action, s.stage, not session.loading),
+        headline=headline(action, s.stage, not loading),
         next_step=next_step(profile, s, today),
         nutrition=feedback(profile, checkin, weight),
         protocol_version=PROTOCOL_VERSION,

@@ -7,7 +7,6 @@ the ladder; `enter`, `loading_today` and `scale_back` are the moves it (and a re
 import datetime as dt
 
 from protocols import groups, rules, weeks
-from protocols.codes import HIGH_RISK_SITES
 from protocols.ladder import DAILY, LADDER, WEEKLY_PLAN, drop, is_running_stage, next_stage
 from protocols.models import EngineState, Profile
 from protocols.rules import DAY, Context
@@ -20,11 +19,11 @@ WEEK_BREAKING_HOLDS = frozenset({"H1", "H3", "H4", "H5", "H9"})
 def loading_today(profile: Profile, s: EngineState, today: dt.date) -> bool:
     """Whether today is a loading day at the current stage (§2 frequency, H6)."""
     stage = s.stage
-    spec = LADDER[stage]
-    yesterday = s.last_loading == today - DAY
-    if spec.frequency == DAILY:
+    frequency = LADDER[stage].frequency
+    if frequency == DAILY:
         return stage != "P0"
-    if spec.frequency == WEEKLY_PLAN:
+    yesterday = s.last_loading == today - DAY
+    if frequency == WEEKLY_PLAN:
         before_mark = s.c1_started is None or weeks.monday(today) < s.c1_started + weeks.EIGHT_WEEKS
         return weeks.is_run_day(profile, s, today) and not (yesterday and before_mark)
     return not yesterday  # A, RW, C every other day; R1 retried no sooner than 2 days later
@@ -113,17 +112,18 @@ def advance_due(profile: Profile, s: EngineState, ctx: Context, loading: bool) -
         # walking_cleared, and today's and the previous day's check-ins both clear (check-ins
         # before the clearance count). Swelling today holds (H3) and hip/groin pain stops (RF5)
         # before this is asked.
-        yesterday = ctx.previous(1)
+        yesterday = ctx.yesterday
         return (
             s.walking_cleared
             and yesterday is not None
-            and all(rules.p0_clear(c) for c in (ctx.checkin, yesterday))
+            and rules.p0_clear(ctx.checkin)
+            and rules.p0_clear(yesterday)
         )
     if stage == "B":
         return loading and weeks.graduation_due(profile, s, ctx.checkin.date)
     if stage == "G":
         return False
-    needed = LADDER[stage].clean_needed(profile.site in HIGH_RISK_SITES)
+    needed = LADDER[stage].clean_needed(ctx.high_risk)
     if stage == "R1":
         # after a clean R1 the next stage starts the next morning (§7 Timing)
         return s.clean_count >= needed
