@@ -7,7 +7,7 @@ them. Regenerate only when decisions change on purpose (a new protocol version),
 
     .venv/bin/python -m tests.protocols.reference > tests/protocols/reference_decisions.json
 
-The scenarios mirror test_properties.py's strategies without hypothesis, so they stay the
+The scenarios mirror the property tests' strategies (strategies.py) without hypothesis, so they stay the
 same whatever hypothesis version is installed: general ones (1–120 days, red and amber
 signals, gaps, random coach events) and long mostly green ones that reach B and G.
 """
