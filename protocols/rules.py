@@ -269,17 +269,11 @@ def red4(ctx: Context, weight_kg: float) -> bool:
     Needs 7 check-ins with protein reported (§7); the last 7 such check-ins are used.
     """
     values = [] if ctx.checkin.protein_g is None else [ctx.checkin.protein_g]
-    need = 7 - len(values)
-    # the usual case first: the check-ins just before today all reported protein
-    recent = [day.checkin.protein_g for day in ctx.history[-need:]]
-    if len(recent) == need and None not in recent:
-        values += reversed(recent)  # newest first, as below
-    else:
-        for day in reversed(ctx.history):
-            if len(values) == 7:
-                break
-            if day.checkin.protein_g is not None:
-                values.append(day.checkin.protein_g)
+    for day in reversed(ctx.history):
+        if len(values) == 7:
+            break
+        if day.checkin.protein_g is not None:
+            values.append(day.checkin.protein_g)
     return len(values) == 7 and sum(values) / 7 / weight_kg < 1.2
 
 
