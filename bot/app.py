@@ -12,6 +12,7 @@ from bot import scheduler
 from bot.inbox import Inbox
 from bot.ordering import PerUserUpdateProcessor
 from bot.polling import Poller
+from bot.services import BotServices, services
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from dialogs import handlers
@@ -53,19 +54,19 @@ async def prepare(app: Application) -> None:
     bot.lifecycle calls it as post_init; code that starts the application by hand calls it
     after `initialize()`.
     """
-    store = app.bot_data["store"]
-    problems = await store.run(quick_check)
+    found = services(app)
+    problems = await found.store.run(quick_check)
     if problems != ["ok"]:  # the bot still runs (runners may be served), /healthz says 503
-        app.bot_data["integrity"] = problems
+        found.integrity = problems
         log.error("the database %s failed its integrity check (%s): restore it from a "
-                  "backup (`stridecoach db backup` makes them)", app.bot_data["settings"].db,
+                  "backup (`stridecoach db backup` makes them)", found.settings.db,
                   problems[0])  # fmt: skip
-    await store.run(migrate)
-    inbox: Inbox = app.bot_data["inbox"]
+    await found.store.run(migrate)
+    inbox = found.inbox
     await inbox.replay()
     inbox.start()
     await app.bot.set_my_commands(handlers.bot_commands())
-    await scheduler.start(app, app.bot_data["settings"])
+    await scheduler.start(app)
 
 
 async def start(app: Application, *, poll_timeout: int = 10) -> None:
@@ -73,12 +74,15 @@ async def start(app: Application, *, poll_timeout: int = 10) -> None:
     await app.initialize()
     await prepare(app)
     await app.start()
-    poller = app.bot_data["poller"] = Poller(app, timeout=poll_timeout)
+    poller = services(app).poller = Poller(app, timeout=poll_timeout)
     await poller.start()
 
 
 async def stop(app: Application) -> None:
-    await app.bot_data.pop("poller").stop()
+    found = services(app)
+    poller, found.poller = found.poller, None
+    if poller is not None:
+        await poller.stop()
     await app.stop()
     await app.post_stop(app)
     await app.shutdown()
@@ -91,7 +95,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
 
     async def post_stop(app: Application) -> None:
         await scheduler.stop(app)
-        await app.bot_data["inbox"].stop()
+        await services(app).inbox.stop()
 
     async def post_shutdown(app: Application) -> None:
         store.close()
@@ -110,14 +114,13 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
         .post_shutdown(post_shutdown)
         .build()
     )
-    app.bot_data["store"] = store
-    app.bot_data["settings"] = settings
-    app.bot_data["histogram"] = app.update_processor.histogram  # for /healthz
-    inbox = app.bot_data["inbox"] = Inbox(app, store)
-    app.update_processor.on_done = inbox.done
-    app.bot_data["update_outcomes"] = app.update_processor.outcomes  # for /healthz
-    app.bot_data["update_failed"] = app.update_processor.outcomes.failed  # dialogs' on_error
-    if clock is not None:
-        app.bot_data["clock"] = clock
+    processor = app.update_processor
+    inbox = Inbox(app, store)
+    processor.on_done = inbox.done
+    BotServices(
+        store=store, settings=settings, clock=clock, inbox=inbox,
+        histogram=processor.histogram, update_outcomes=processor.outcomes,  # for /healthz
+        on_update_failed=processor.outcomes.failed,  # dialogs' on_error
+    ).install(app)  # fmt: skip
     handlers.install(app)
     return app

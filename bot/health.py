@@ -36,7 +36,8 @@ from aiohttp import web
 from telegram.ext import Application
 
 import storage
-from bot.ordering import percentile_ms
+from bot.ordering import Histogram, percentile_ms
+from bot.services import BotServices, services
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,13 @@ PTB_APP = web.AppKey("ptb_app", Application)
 STARTED = web.AppKey("started", dt.datetime)
 
 
-def _now(bot_data: dict[str, Any]) -> dt.datetime:
-    clock = bot_data.get("clock")
-    return clock() if clock else dt.datetime.now(dt.UTC)
-
-
 def _probe(db: Any, now: dt.datetime) -> tuple[int, int]:
     db.execute("SELECT 1").fetchone()
     return storage.backlog_count(db), storage.failed_count(db, now - dt.timedelta(days=1))
 
 
-def _updates(bot_data: dict[str, Any]) -> dict[str, Any] | None:
+def _updates(histogram: Histogram | None) -> dict[str, Any] | None:
     """Updates handled since start and their bot-side time: percentiles and the histogram."""
-    histogram = bot_data.get("histogram")
     if histogram is None:
         return None
     counts = histogram.counts
@@ -71,39 +66,34 @@ def _updates(bot_data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def report(
-    bot_data: dict[str, Any], started: dt.datetime | None = None
+    found: BotServices, started: dt.datetime | None = None
 ) -> tuple[bool, dict[str, Any]]:
-    """(healthy, body) from the application's `bot_data` (store, sender, last_tick, clock)."""
+    """(healthy, body) from the application's services (store, sender, last tick, clock)."""
     problems: list[str] = []
     database: dict[str, Any] = {"ok": False, "error": None}
     backlog = failed = None
-    now = _now(bot_data)
-    store = bot_data.get("store")
-    if store is None:
-        database["error"] = "no store"
-    else:
-        try:
-            backlog, failed = await asyncio.wait_for(store.run(_probe, now), DB_TIMEOUT_S)
-            database["ok"] = True
-        except TimeoutError:
-            database["error"] = f"no answer within {DB_TIMEOUT_S:g} s"
-        except Exception as exc:  # any failure means: not reachable
-            database["error"] = type(exc).__name__
+    now = found.now()
+    store = found.store
+    try:
+        backlog, failed = await asyncio.wait_for(store.run(_probe, now), DB_TIMEOUT_S)
+        database["ok"] = True
+    except TimeoutError:
+        database["error"] = f"no answer within {DB_TIMEOUT_S:g} s"
+    except Exception as exc:  # any failure means: not reachable
+        database["error"] = type(exc).__name__
     if not database["ok"]:
         problems.append("database unreachable")
-    store_health = getattr(store, "health", None)
-    if store_health is not None and (problem := store_health.problem()):
+    if problem := store.health.problem():
         problems.append(problem)
-    if integrity := bot_data.get("integrity"):
+    if integrity := found.integrity:
         problems.append(f"database integrity check at start-up failed: {integrity[0]}")
-    outcomes = bot_data.get("update_outcomes")
+    outcomes = found.update_outcomes
     if outcomes is not None and (problem := outcomes.problem(RECENT_S)):
         problems.append(problem)
-    sender = bot_data.get("sender")
-    sender_health = sender.health() if sender is not None else None
+    sender_health = found.outbox.health() if found.outbox is not None else None
     problems += _sender_problems(sender_health or {})
 
-    last_tick = bot_data.get("last_tick")
+    last_tick = found.last_tick
     since = last_tick or started
     age = (now - since).total_seconds() if since else None
     if age is not None and age > STALE_TICK.total_seconds():
@@ -118,7 +108,7 @@ async def report(
         "last_tick": last_tick.isoformat() if last_tick else None,
         "last_tick_age_s": round(age, 1) if age is not None and last_tick else None,
         "sender": sender_health,
-        "updates": _updates(bot_data),
+        "updates": _updates(found.histogram),
     }
     return not problems, body
 
@@ -136,14 +126,14 @@ def _sender_problems(sender: dict[str, Any]) -> list[str]:
 
 async def handle(request: web.Request) -> web.Response:
     app = request.app[PTB_APP]
-    healthy, body = await report(app.bot_data, request.app.get(STARTED))
+    healthy, body = await report(services(app), request.app.get(STARTED))
     return web.json_response(body, status=200 if healthy else 503)
 
 
 def add_routes(web_app: web.Application, app: Application) -> None:
     """Serve GET /healthz for `app` on `web_app`."""
     web_app[PTB_APP] = app
-    web_app[STARTED] = _now(app.bot_data)
+    web_app[STARTED] = services(app).now()
     web_app.router.add_get("/healthz", handle)
 
 

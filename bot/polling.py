@@ -23,6 +23,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from bot import lifecycle
+from bot.services import services
 from bot.settings import Settings
 from bot.webhook import ALLOWED_UPDATES
 from dialogs.chat import retry_seconds
@@ -44,7 +45,7 @@ class Poller:
 
     def __init__(self, app: Application, *, timeout: int = POLL_TIMEOUT_S) -> None:
         self.app = app
-        self.inbox = app.bot_data["inbox"]
+        self.inbox = services(app).inbox
         self.timeout = timeout
         self.offset: int | None = None
         self.batches = 0

@@ -8,6 +8,8 @@ from telegram.ext import Application, ContextTypes
 
 import storage
 from bot.outbox import OutboxSender
+from bot.outbox_limits import OutboxLimits
+from bot.services import services
 from bot.settings import Settings
 from dialogs import alerts, checkin, digest, progress_handlers, reminders
 
@@ -16,10 +18,9 @@ log = logging.getLogger(__name__)
 
 async def run_tick(app: Application) -> int:
     """One tick: reminders due in each runner's zone, unseen alerts, coach digests."""
-    store = app.bot_data["store"]
-    clock = app.bot_data.get("clock")
-    now = clock() if clock else dt.datetime.now(dt.UTC)
-    grace = app.bot_data["reminder_grace"]
+    found = services(app)
+    store, now = found.store, found.now()
+    grace = dt.timedelta(minutes=found.settings.reminder_grace_minutes)
     queued, after = 0, 0
     while after is not None:  # a batch per call: runners' answers get the database in between
         count, after = await store.run(reminders.tick_batch, now, grace, after)
@@ -28,10 +29,10 @@ async def run_tick(app: Application) -> int:
     queued += await store.run(alerts.resend_unseen, now)
     queued += await store.run(digest.tick, now)
     await _prune_daily(app, now)
-    app.bot_data["last_tick"] = now
+    found.last_tick = now
     if queued:
         log.info("tick queued %d message(s)", queued)
-        app.bot_data["wake"]()
+        found.wake_outbox()
     return queued
 
 
@@ -47,11 +48,12 @@ def prune(db, now: dt.datetime, retention: dt.timedelta) -> tuple[int, int]:
 
 async def _prune_daily(app: Application, now: dt.datetime) -> None:
     """At the first tick of each UTC day (and the first after a start): one cheap pass."""
-    if app.bot_data.get("pruned_on") == now.date():
+    found = services(app)
+    if found.pruned_on == now.date():
         return
-    retention = dt.timedelta(days=app.bot_data["settings"].retention_days)
-    rows, entries = await app.bot_data["store"].run(prune, now, retention)
-    app.bot_data["pruned_on"] = now.date()
+    retention = dt.timedelta(days=found.settings.retention_days)
+    rows, entries = await found.store.run(prune, now, retention)
+    found.pruned_on = now.date()
     if rows or entries:
         log.info("pruned %d finished outbox row(s) and %d reminder-log entries older than %d days",
                  rows, entries, retention.days)  # fmt: skip
@@ -61,33 +63,33 @@ async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_tick(context.application)
 
 
-async def start(app: Application, settings: Settings) -> None:
+def outbox_limits(settings: Settings) -> OutboxLimits:
+    max_age_s = settings.outbox_max_age_minutes * 60
+    return OutboxLimits(
+        rate_per_s=settings.outbox_rate, per_chat_interval_s=settings.outbox_chat_interval,
+        max_attempts=settings.outbox_max_attempts, max_age_s=max_age_s,
+        urgent_max_age_s=min(alerts.URGENT_MAX_AGE_S, max_age_s),
+    )  # fmt: skip
+
+
+async def start(app: Application) -> None:
     """Start the outbox sender and the minute tick (call after the bot is initialised)."""
-    store = app.bot_data["store"]
+    found = services(app)
     sender = OutboxSender(
-        app.bot,
-        store,
-        rate_per_s=settings.outbox_rate,
-        per_chat_interval_s=settings.outbox_chat_interval,
-        prepare=partial(progress_handlers.chart_payload, store),
+        app.bot, found.store, outbox_limits(found.settings),
+        prepare=partial(progress_handlers.chart_payload, found.store),
         busy=getattr(app.update_processor, "busy", None),
-        max_attempts=settings.outbox_max_attempts,
-        max_age_s=settings.outbox_max_age_minutes * 60,
-        urgent_max_age_s=min(alerts.URGENT_MAX_AGE_S, settings.outbox_max_age_minutes * 60),
-        urgent_priority=alerts.URGENT_PRIORITY,
         on_give_up=alerts.alert_undelivered,
-    )
-    app.bot_data["sender"] = sender
-    app.bot_data["wake"] = sender.wake
-    app.bot_data["reminder_grace"] = dt.timedelta(minutes=settings.reminder_grace_minutes)
+    )  # fmt: skip
+    found.outbox = sender
     await sender.start()
     app.job_queue.run_repeating(
-        _job, interval=settings.tick_seconds, first=1, name="minute-tick",
+        _job, interval=found.settings.tick_seconds, first=1, name="minute-tick",
         job_kwargs={"misfire_grace_time": 30, "coalesce": True, "max_instances": 1},
     )  # fmt: skip
 
 
 async def stop(app: Application) -> None:
-    sender = app.bot_data.get("sender")
+    sender = services(app).outbox
     if sender is not None:
         await sender.stop()

@@ -19,6 +19,7 @@ from bot import try_clock
 from bot.app import build_application, start, stop
 from bot.sandbox import ButtonNotFound, Sandbox
 from bot.scheduler import run_tick
+from bot.services import services
 from bot.settings import Settings
 from bot.try_clock import ClockError, TryClock
 from bot.try_input import Command, Press, Problem, Text, interpret, with_invite
@@ -117,7 +118,7 @@ class Session:
 
     async def _learn_zones(self) -> None:
         """Each person's zone as the bot has it (a runner's from onboarding, a coach's)."""
-        store = self.app.bot_data["store"]
+        store = services(self.app).store
         for person in self.people.values():
             uid = person.user.id
             runner = await store.run(get_runner, uid)
@@ -248,7 +249,7 @@ class Session:
 
     async def settle(self) -> None:
         """Wait until the bot has handled everything and delivered its outbox, then print."""
-        store = self.app.bot_data["store"]
+        store = services(self.app).store
         processor = self.app.update_processor
         world = self.sandbox.world
         deadline = time.monotonic() + SETTLE_TIMEOUT_S

@@ -43,6 +43,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import health, lifecycle, logs
+from bot.services import services
 from bot.settings import SECRET_TOKEN, Settings
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class WebhookServer:
         if update is None:
             return web.json_response({"ok": False, "error": "not an update"}, status=400)
         try:
-            new = await self.app.bot_data["inbox"].take(update, body.decode("utf-8"))
+            new = await services(self.app).inbox.take(update, body.decode("utf-8"))
         except Exception:  # noqa: BLE001 - not stored, so not acknowledged: Telegram retries
             log.error("webhook: could not store update %d; answered 500", update.update_id,
                       exc_info=True)  # fmt: skip

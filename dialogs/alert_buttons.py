@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from dialogs import coach_actions
 from dialogs import coach_words as words
-from dialogs.alerts import SEP
+from dialogs.alerts import SEP, athlete_card, seen_button
+from dialogs.callbacks import STALE, AlertPress, build
 from dialogs.squad import Keyboard
 from dialogs.zones import zone
 from storage import (
+    Priority,
     enqueue,
     get_alert,
     get_coach,
@@ -22,8 +24,6 @@ from storage import (
 )
 from storage.coach_actions import action_by_key, alert_actions, claim_action
 
-GONE = "That button no longer works."
-
 
 @dataclass
 class Press:
@@ -32,15 +32,12 @@ class Press:
     keyboard: Keyboard | None = None
 
 
-def press(db, coach_id: int, data: str, shown: str | None, now: dt.datetime) -> Press:
-    """A press of `a:<action>:<alert id>` on a message showing `shown`."""
-    try:
-        _, action, raw_id = data.split(":", 2)
-        alert = get_alert(db, int(raw_id))
-    except (ValueError, OverflowError):  # forged: not a number, or beyond SQLite's integers
-        return Press(GONE)
+def press(db, coach_id: int, pressed: AlertPress, shown: str | None, now: dt.datetime) -> Press:
+    """A press of an alert's button on a message showing `shown`."""
+    action = pressed.action
+    alert = get_alert(db, pressed.alert_id)
     if alert is None or alert.coach_id != coach_id or not is_linked(db, coach_id, alert.runner_id):
-        return Press(GONE)
+        return Press(STALE)
     runner = get_runner(db, alert.runner_id)
     who = words.name(runner)
     toast: str | None = None
@@ -62,12 +59,13 @@ def press(db, coach_id: int, data: str, shown: str | None, now: dt.datetime) -> 
         else:
             toast = outcome.text
     elif action != "back":
-        return Press(GONE)
+        return Press(STALE)
     text, keyboard = render(db, coach_id, alert.id, shown or "", now)
     if confirm:
         text += (f"\n\nResume {words.label(runner)}'s plan? It restarts one stage below at "
                  f"{who}'s next check-in, once that check-in is fully clear.")  # fmt: skip
-        keyboard = [[(f"▶️ Yes, resume {who}'s plan", f"a:resume!:{alert.id}")], [("Back", f"a:back:{alert.id}")]]
+        keyboard = [[(f"▶️ Yes, resume {who}'s plan", build(AlertPress("resume!", alert.id)))],
+                    [("Back", build(AlertPress("back", alert.id)))]]  # fmt: skip
     return Press(toast, text, keyboard)
 
 
@@ -85,7 +83,7 @@ def _seen(db, coach_id: int, alert, runner, now: dt.datetime) -> str:
                 if alert.kind == "urgent":  # a review was never announced to the runner
                     enqueue(db, runner.chat_id, "coach_action",
                             {"text": f"{name} has seen your alert and will be in touch."},
-                            runner_id=runner.user_id, priority=coach_actions.NOTICE_PRIORITY)  # fmt: skip
+                            runner_id=runner.user_id, priority=Priority.NOTICE)  # fmt: skip
                 told = f"; {words.name(runner)} has been told" if alert.kind == "urgent" else ""
                 return f"Marked as seen{told}."
         earlier = action_by_key(db, key)
@@ -114,9 +112,9 @@ def render(db, coach_id: int, alert_id: int, shown: str, now: dt.datetime) -> tu
     words_for = {"resume": "resumed", "hold": "kept stopped"}
     parts += [f"{words_for[a.action]} {at(a.at)}" for a in done if a.action in words_for]
     text = base + (SEP + " · ".join(parts) if parts else "")
-    card = [("Athlete card", f"p:card:{alert.runner_id}")]
+    card = [athlete_card(alert.runner_id)]
     if alert.kind == "review":
-        return text, ([card] if first else [[("Seen", f"a:seen:{alert_id}"), *card]])
+        return text, ([card] if first else [[seen_button(alert_id), *card]])
     runner = get_runner(db, alert.runner_id)
     state = coach_actions.plan_state(db, runner) if runner is not None else None
     if "resume" in kinds or state is None or not state.stopped or state.resumed:
@@ -125,6 +123,7 @@ def render(db, coach_id: int, alert_id: int, shown: str, now: dt.datetime) -> tu
         return text, [card]
     keyboard: Keyboard = []
     if first is None:
-        keyboard.append([("Seen", f"a:seen:{alert_id}")])
-    keyboard.append([("Resume plan", f"a:resume:{alert_id}")] + ([] if "hold" in kinds else [("Keep on hold", f"a:hold:{alert_id}")]))
+        keyboard.append([seen_button(alert_id)])
+    keyboard.append([("Resume plan", build(AlertPress("resume", alert_id)))]
+                    + ([] if "hold" in kinds else [("Keep on hold", build(AlertPress("hold", alert_id)))]))  # fmt: skip
     return text, [*keyboard, card]

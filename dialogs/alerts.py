@@ -9,11 +9,13 @@ The texts speak of the athlete by name, in the third person (dialogs/coach_words
 import datetime as dt
 
 from dialogs import coach_words as words
+from dialogs.callbacks import AlertPress, Pick, build
 from dialogs.zones import zone
 from protocols import Checkin, Decision
 from protocols.messages import REASONS
 from storage import (
     CoachRow,
+    Priority,
     RunnerRow,
     add_alert,
     alerts_to_resend,
@@ -26,7 +28,6 @@ from storage import (
 )
 from storage.clearances import clearance_reports
 
-URGENT_PRIORITY, REVIEW_PRIORITY = 10, 5
 RESEND_AFTER = dt.timedelta(hours=12)
 DAY_STARTS, DAY_ENDS = dt.time(8, 0), dt.time(21, 0)  # [product] a coach's daytime
 SEP = "\n\n▸ "  # what follows is the alert's state, rewritten as the coach acts
@@ -53,11 +54,20 @@ def urgent_text(runner: RunnerRow, checkin: Checkin, decision: Decision) -> str:
     return "\n".join(lines)
 
 
+def seen_button(alert_id: int) -> tuple[str, str]:
+    return "Seen", build(AlertPress("seen", alert_id))
+
+
+def athlete_card(runner_id: int) -> tuple[str, str]:
+    return "Athlete card", build(Pick("card", runner_id))
+
+
 def urgent_keyboard(alert_id: int, runner_id: int | None = None) -> list:
-    rows = [[["Seen", f"a:seen:{alert_id}"]],
-            [["Resume plan", f"a:resume:{alert_id}"], ["Keep on hold", f"a:hold:{alert_id}"]]]  # fmt: skip
+    rows = [[list(seen_button(alert_id))],
+            [["Resume plan", build(AlertPress("resume", alert_id))],
+             ["Keep on hold", build(AlertPress("hold", alert_id))]]]  # fmt: skip
     if runner_id is not None:
-        rows.append([["Athlete card", f"p:card:{runner_id}"]])
+        rows.append([list(athlete_card(runner_id))])
     return rows
 
 
@@ -93,15 +103,15 @@ def raise_alerts(db, runner: RunnerRow, checkin: Checkin, decision: Decision,
             payload = {"text": urgent_text(runner, checkin, decision),
                        "keyboard": urgent_keyboard(alert_id, runner.user_id)}  # fmt: skip
             enqueue(db, coach.chat_id, "alert", payload, f"alert:{alert_id}",
-                    runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.URGENT)  # fmt: skip
     if decision.reviews:
         for coach in coaches:
             alert_id = add_alert(db, runner.user_id, coach.user_id, "review", decision.reviews,
                                  "; ".join(REASONS[r] for r in decision.reviews), at=now)  # fmt: skip
             payload = {"text": review_text(runner, decision),
-                       "keyboard": [[["Seen", f"a:seen:{alert_id}"], ["Athlete card", f"p:card:{runner.user_id}"]]]}
+                       "keyboard": [[list(seen_button(alert_id)), list(athlete_card(runner.user_id))]]}
             enqueue(db, coach.chat_id, "review", payload, f"review:{alert_id}", daytime(coach, now),
-                    runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.REVIEW)  # fmt: skip
     for coach in coaches:
         waiting_on_clearance(db, runner, coach, decision, now)
     return len(coaches)
@@ -133,10 +143,10 @@ def waiting_on_clearance(db, runner: RunnerRow, coach: CoachRow, decision: Decis
     week = decision.date.isocalendar()
     enqueue(db, coach.chat_id, "coach_notice",
             {"text": "\n".join(lines),
-             "keyboard": [[[f"✅ Confirm {kind} clearance for {who}", f"p:clear_{kind}:{runner.user_id}"]],
-                          [["Athlete card", f"p:card:{runner.user_id}"]]]},
+             "keyboard": [[[f"✅ Confirm {kind} clearance for {who}", build(Pick(f"clear_{kind}", runner.user_id))]],
+                          [list(athlete_card(runner.user_id))]]},
             f"clearance-wait:{coach.user_id}:{runner.user_id}:{kind}:{week.year}-{week.week}", daytime(coach, now),
-            runner_id=runner.user_id, priority=REVIEW_PRIORITY)  # fmt: skip
+            runner_id=runner.user_id, priority=Priority.REVIEW)  # fmt: skip
 
 
 def resend_unseen(db, now: dt.datetime) -> int:
@@ -157,7 +167,7 @@ def resend_unseen(db, now: dt.datetime) -> int:
         ])  # fmt: skip
         with db.atomic():
             enqueue(db, coach.chat_id, "alert", {"text": text, "keyboard": urgent_keyboard(alert.id, runner.user_id)},
-                    f"alert-resend:{alert.id}", runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+                    f"alert-resend:{alert.id}", runner_id=runner.user_id, priority=Priority.URGENT)  # fmt: skip
             mark_alert_resent(db, alert.id)
         count += 1
     return count
@@ -176,5 +186,5 @@ def alert_undelivered(db, message) -> int:
     text = (f"I could not get today's warning through to {who}. Please contact them yourself, "
             "and see your clinician before you run again — keep resting until then.")  # fmt: skip
     queued = enqueue(db, runner.chat_id, "alert_undelivered", {"text": text},
-                     f"undelivered:{message.id}", runner_id=runner.user_id, priority=URGENT_PRIORITY)  # fmt: skip
+                     f"undelivered:{message.id}", runner_id=runner.user_id, priority=Priority.URGENT)  # fmt: skip
     return 0 if queued is None else 1

@@ -4,6 +4,7 @@ import datetime as dt
 
 from dialogs import changes, exits, render, standing, stop
 from dialogs.alerts import raise_alerts
+from dialogs.callbacks import CheckinOffer, build
 from dialogs.chat import Chat
 from dialogs.checkin_questions import (  # re-exported: the form's questions live there
     ANSWER_FIELDS,
@@ -11,7 +12,6 @@ from dialogs.checkin_questions import (  # re-exported: the form's questions liv
     FINISHED,
     KIND_WORDS,
     QUESTIONS,
-    RESUME_SELF,
     SKIP,
     session_words,
 )
@@ -32,7 +32,7 @@ from storage import (
     save_checkin_and_decision,
 )
 
-__all__ = ["FIELDS", "FINISHED", "FORM", "KIND_WORDS", "QUESTIONS", "RESUME_SELF", "SKIP",
+__all__ = ["FIELDS", "FINISHED", "FORM", "KIND_WORDS", "QUESTIONS", "SKIP",
            "begin", "checkin_from", "decide_and_save", "event_date", "local_today"]  # fmt: skip
 
 
@@ -75,7 +75,8 @@ async def begin(store: Store, chat: Chat, user_id: int, first_name: str, now: dt
         await chat.send(
             "You have already checked in today. Would you like to correct today's answers? "
             "The plan is worked out again.",
-            [[("Correct today's answers", "checkin:correct")], [("Show today's plan", "checkin:today")]],
+            [[("Correct today's answers", build(CheckinOffer("correct")))],
+             [("Show today's plan", build(CheckinOffer("today")))]],
         )
         return
     facts = await store.run(_facts, user_id, today)
@@ -257,4 +258,10 @@ def finish_stale_stops(db, now: dt.datetime) -> int:
     return done
 
 
-FORM = register(Form("checkin", QUESTIONS, finish, expired, on_answer=on_answer, salvage=salvage))
+async def opens(ctx: FormContext, chat: Chat, store: Store) -> None:
+    """Opened when another form names it (the first check-in after onboarding)."""
+    await begin(store, chat, ctx.user_id, ctx.first_name, ctx.now)
+
+
+FORM = register(Form("checkin", QUESTIONS, finish, expired, on_answer=on_answer, salvage=salvage,
+                     opens=opens))  # fmt: skip

@@ -30,7 +30,6 @@ SORENESS = {"none": 0.0, "a few hours": 4.0, "under 24 h": 12.0, "24 h or more":
 KIND_WORDS = {"walk": "walk", "readiness": "readiness tests", "alterg": "AlterG session",
               "run_walk": "run/walk", "run": "run"}  # fmt: skip
 SKIP = "Skip"
-RESUME_SELF = "resume:self"
 
 
 BONES_PROMPT = (
@@ -58,14 +57,10 @@ SESSION_TYPED = {"yes": "full:?", "all": "full:?", "yes, all of it": "full:?", "
 
 
 def _pain(what: str):
-    return lambda text, ctx: whole_number(text, 0, 10, what)
+    return lambda text: whole_number(text, 0, 10, what)
 
 
-def _yes_no(text: str, ctx: FormContext) -> bool:
-    return yes_no(text)
-
-
-def _bones(text: str, ctx: FormContext) -> bool:
+def _bones(text: str) -> bool:
     t = clean(text)
     if t in (clean(ALL_CLEAR), "all clear", "clear", "yes", "all good", "fine"):
         return True
@@ -74,7 +69,7 @@ def _bones(text: str, ctx: FormContext) -> bool:
     raise Invalid(f"Please answer with a button: {ALL_CLEAR} or {NOT_RIGHT}.")
 
 
-def _session(text: str, ctx: FormContext) -> str:
+def _session(text: str) -> str:
     for label, value in SESSION.items():
         if clean(label).removeprefix("✅ ") == clean(text).removeprefix("✅ "):
             return value
@@ -84,21 +79,13 @@ def _session(text: str, ctx: FormContext) -> str:
     return value
 
 
-def _soreness(text: str, ctx: FormContext) -> float:
+def _soreness(text: str) -> float:
     preset = SORENESS.get(clean(text))
     return preset if preset is not None else hours(text, 0, 240, "soreness")
 
 
-def _sleep(text: str, ctx: FormContext) -> float:
+def _sleep(text: str) -> float:
     return 9.0 if clean(text) == "9+" else hours(text, 0, 24, "sleep")
-
-
-def _calcium(text: str, ctx: FormContext) -> float:
-    return calcium_mg(text)
-
-
-def _protein(text: str, ctx: FormContext) -> float:
-    return protein_g(text)
 
 
 def _calcium_echo(text: str, value: float) -> str:
@@ -110,14 +97,14 @@ def _protein_echo(text: str, value: float) -> str:
 
 
 def _optional(parse):
-    def wrapped(text: str, ctx: FormContext):
+    def wrapped(text: str):
         return None if clean(text) == SKIP.lower() else parse(text)
 
     return wrapped
 
 
 def _cycles(text: str) -> int:
-    return whole_number(text.replace("+", ""), 0, 24, "missed periods")
+    return whole_number(text.strip().removesuffix("+"), 0, 24, "missed periods")  # "3+" is a button
 
 
 def _fact(name: str):
@@ -137,18 +124,18 @@ QUESTIONS: tuple[Question, ...] = (
              show=lambda v: ALL_CLEAR if v else NOT_RIGHT),  # fmt: skip
     Question("pain_rest", "Bone pain right now, at rest or walking around? 0 = none, 10 = worst.",
              _pain("bone pain"), buttons=PAIN_GRID, ask_if=_one_by_one),  # fmt: skip
-    Question("night_pain", "Did bone pain wake you or keep you up last night?", _yes_no,
+    Question("night_pain", "Did bone pain wake you or keep you up last night?", yes_no,
              buttons=NO_YES, show=show_yes_no, ask_if=_one_by_one),  # fmt: skip
     Question("pain_morning", "Bone pain when you got up this morning?", _pain("morning pain"),
              buttons=PAIN_GRID, ask_if=_one_by_one),  # fmt: skip
-    Question("tenderness", "Does pressing on the bone hurt at one spot?", _yes_no,
+    Question("tenderness", "Does pressing on the bone hurt at one spot?", yes_no,
              buttons=NO_YES, show=show_yes_no, ask_if=_one_by_one),  # fmt: skip
-    Question("swelling", "Any new swelling where the injury is?", _yes_no, buttons=NO_YES,
+    Question("swelling", "Any new swelling where the injury is?", yes_no, buttons=NO_YES,
              show=show_yes_no, ask_if=_one_by_one),  # fmt: skip
-    Question("limp", "Are you limping or changing your stride?", _yes_no, buttons=NO_YES,
+    Question("limp", "Are you limping or changing your stride?", yes_no, buttons=NO_YES,
              show=show_yes_no, ask_if=_one_by_one),  # fmt: skip
     Question("hip_groin_pain", "Any pain in the groin or front of the hip when you stand or walk "
-             "on the leg?", _yes_no, buttons=NO_YES, show=show_yes_no, ask_if=_one_by_one),  # fmt: skip
+             "on the leg?", yes_no, buttons=NO_YES, show=show_yes_no, ask_if=_one_by_one),  # fmt: skip
     Question("session", lambda ctx: f"Yesterday's session ({ctx.answers['_session']}): did you do "
              "it, and was there any bone pain during it?", _session,
              buttons=tuple((label,) for label in SESSION), ask_if=_fact("_loaded"),
@@ -164,12 +151,12 @@ QUESTIONS: tuple[Question, ...] = (
              echo=lambda t, v: f"{v:g} h"),  # fmt: skip
     Question("calcium_mg", "Calcium yesterday: servings of milk, yogurt, cheese or fortified "
              f"foods? (A glass of milk ≈ 300 mg.) A number up to {SERVINGS_UP_TO} counts servings; "
-             "more is mg, e.g. 1200.", _calcium,
+             "more is mg, e.g. 1200.", calcium_mg,
              buttons=(("0", "1", "2"), ("3", "4", "5+")), show=lambda v: f"≈ {v:g} mg",
              echo=_calcium_echo),  # fmt: skip
     Question("protein_g", "Protein yesterday: palm-sized portions of meat, fish, eggs, tofu, or "
              f"a shake? (Each ≈ 25 g.) A number up to {SERVINGS_UP_TO} counts portions; more is "
-             "grams, e.g. 100.", _protein,
+             "grams, e.g. 100.", protein_g,
              buttons=(("1", "2", "3"), ("4", "5", "6+")), show=lambda v: f"≈ {v:g} g",
              echo=_protein_echo),  # fmt: skip
     Question("weight_kg", "Weekly question: your body weight today? Type kg or lb (e.g. 62 kg), or skip.",
@@ -193,7 +180,7 @@ def _finishable(q: Question) -> Question:
     def parse(text: str, ctx: FormContext):
         if ctx.answers.get(STOPPED) and clean(text) == clean(FINISH_HERE):
             return FINISHED
-        return q.parse(text, ctx)
+        return q.read(text, ctx)
 
     def goto(value, ctx: FormContext):
         if value == FINISHED:

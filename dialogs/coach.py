@@ -7,6 +7,7 @@ them); the athlete views are dialogs/squad.py, the plan actions dialogs/coach_ac
 from dialogs import coach_words as words
 from dialogs.parsing import Invalid, time_zone
 from storage import (
+    Priority,
     coach_by_invite,
     coaches_of,
     enqueue,
@@ -23,7 +24,6 @@ from storage import (
 from storage.coaches import delete_coach, squad
 
 NOT_A_COACH = "This is for coaches: send /coach to sign up and get your invite link."
-NOTICE_PRIORITY = 3
 COACH_MENU = """Coach menu:
 /athletes — your athletes, each a button that opens their card
 /athlete Ann — one athlete's card and chart (a name or their #number)
@@ -105,7 +105,7 @@ def link_by_code(db, runner_id: int, chat_id: int, first_name: str, code: str) -
         name = first_name or "A runner"
         enqueue(db, coach.chat_id, "link",
                 {"text": f"{name} linked to you as athlete number {ref}. /athletes lists your runners."},
-                runner_id=runner_id, priority=NOTICE_PRIORITY)  # fmt: skip
+                runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
     return (
         f"You are linked to your coach {coach.first_name or ''}. They will be told at once if a "
         "check-in shows a warning sign, and can see your check-ins and plan.".replace("  ", " "),
@@ -124,7 +124,7 @@ def unlink(db, runner_id: int, coach_id: int) -> bool:
         name = words.name(runner) if runner else "A runner"
         enqueue(db, coach.chat_id, "link", {"text": f"{name} unlinked from you."},
                 runner_id=runner_id if runner else None, about=(runner_id,),
-                priority=NOTICE_PRIORITY)  # fmt: skip
+                priority=Priority.NOTICE)  # fmt: skip
     return True
 
 
@@ -152,7 +152,7 @@ def tell_athletes_coach_left(db, coach, athletes) -> int:
                 {"text": f"{name} has closed their coach account, so they no longer see your "
                          "check-ins or get your alerts. Your own plan and data stay as they are; "
                          "a new coach can link you with their invite code."},
-                runner_id=runner.user_id, about=(coach.user_id,), priority=NOTICE_PRIORITY)  # fmt: skip
+                runner_id=runner.user_id, about=(coach.user_id,), priority=Priority.NOTICE)  # fmt: skip
     return len(athletes)
 
 

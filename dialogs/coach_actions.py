@@ -1,22 +1,25 @@
 """Coach actions on an athlete's plan — clear walking or running, resume, hold — each named,
 confirmed and done once.
 
-A prompt names the athlete and bone and carries a key (`k:<verb>:<runner>:<stamp>`); the
-first press claims the key (storage.coach_actions) and, in the same transaction, writes the
-engine event, the audit entry and the runner's message. Any later press of that key, or of
-an action that is already in force, answers who did it and when. Undo is offered where it is
-safe: a clearance or hold that no check-in has read yet (a hold can also be lifted later).
+A prompt names the athlete and bone and carries a key (callbacks.Confirm: the verb, the
+runner and the prompt's time); the first press claims the key (storage.coach_actions) and,
+in the same transaction, writes the engine event, the audit entry and the runner's
+message. Any later press of that key, or of an action that is already in force, answers who
+did it and when. Undo is offered where it is safe: a clearance or hold that no check-in has
+read yet (a hold can also be lifted later).
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from dialogs import coach_words as words
+from dialogs.callbacks import STALE, Confirm, Undo, build
 from dialogs.checkin import event_date
 from dialogs.squad import Found, Keyboard, cleared, linked, resume_waiting
 from dialogs.zones import zone
 from protocols import Event
 from storage import (
+    Priority,
     RunnerRow,
     add_event,
     enqueue,
@@ -40,7 +43,6 @@ from storage.coach_actions import (
 from storage.events import event_date_of, last_event, remove_event
 
 VERBS = {"running": "running_cleared", "walking": "walking_cleared", "resume": "resume", "hold": "hold"}
-NOTICE_PRIORITY = 3
 
 
 @dataclass
@@ -95,21 +97,21 @@ def prompt(db, coach_id: int, found: Found, verb: str, now: dt.datetime) -> tupl
     who, label = words.name(runner), words.label(runner)
     stamp = int(now.timestamp())
     rid = runner.user_id
-    cancel = ("Cancel", f"k:no:{rid}:{stamp}")
+    cancel = ("Cancel", build(Confirm("no", rid, stamp)))
     if verb == "clear":
         options = [k for k, done in (("walking", state.walking), ("running", state.running)) if not done]
         if not options:
             return f"{label} is already cleared for walking and running.", None
         note = (" At this high-risk site only you can clear running." if words.high_risk(runner) else "")
         text = f"Which clearance for {label}? Clear only what {who}'s clinician has cleared.{note}"
-        buttons = [[(f"✅ Clear {kind}", f"k:{kind}:{rid}:{stamp}")] for kind in options]
+        buttons = [[(f"✅ Clear {kind}", build(Confirm(kind, rid, stamp)))] for kind in options]
         return text, [*buttons, [cancel]]
     if verb in ("walking", "running"):
         done = state.walking if verb == "walking" else state.running
         if done:
             return f"{label} is already cleared for {verb}{by_whom(db, coach_id, last_action(db, rid, (VERBS[verb],)), now)}.", None
         text = f"Clear {label} for {verb}? Do it only if {who}'s clinician has cleared {verb}."
-        return text, [[(f"✅ Clear {verb} for {who}", f"k:{verb}:{rid}:{stamp}")], [cancel]]
+        return text, [[(f"✅ Clear {verb} for {who}", build(Confirm(verb, rid, stamp)))], [cancel]]
     refusal = _refusal(db, coach_id, runner, state, verb, now)
     if refusal:
         return refusal, None
@@ -120,13 +122,13 @@ def prompt(db, coach_id: int, found: Found, verb: str, now: dt.datetime) -> tupl
                     f"at {who}'s next check-in, once that check-in is fully clear.")  # fmt: skip
         else:
             text = f"Lift the hold on {label}? {who} can step up again from the next check-in."
-        return text, [[(f"▶️ Resume {who}'s plan", f"k:resume:{rid}:{stamp}")], [cancel]]
+        return text, [[(f"▶️ Resume {who}'s plan", build(Confirm("resume", rid, stamp)))], [cancel]]
     stage = _stage(runner, state)
     if state.stopped:
         text = f"Keep {label} stopped until you resume the plan?"
     else:
         text = f"Hold {label} at {stage}? Sessions go on, but no step up until you resume."
-    return text, [[(f"⏸ Hold {who}", f"k:hold:{rid}:{stamp}")], [cancel]]
+    return text, [[(f"⏸ Hold {who}", build(Confirm("hold", rid, stamp)))], [cancel]]
 
 
 def _refusal(db, coach_id: int, runner: RunnerRow, state: PlanState, verb: str,
@@ -189,8 +191,8 @@ def perform(db, coach_id: int, runner_id: int, verb: str, key: str, now: dt.date
         log_action(db, f"coach_{VERBS[verb]}", actor_id=coach_id, runner_id=runner_id,
                    detail={"key": key, "alert_id": alert_id})  # fmt: skip
         enqueue(db, runner.chat_id, "coach_action", {"text": runner_notice(coach, verb, state)},
-                runner_id=runner_id, priority=NOTICE_PRIORITY)  # fmt: skip
-    undo = [[("↩️ Undo", f"u:{action.id}")]] if verb in ("walking", "running", "hold") else None
+                runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
+    undo = [[("↩️ Undo", build(Undo(action.id)))]] if verb in ("walking", "running", "hold") else None
     return Outcome(coach_done(runner, verb, state), True, undo)
 
 
@@ -236,15 +238,12 @@ def _stage(runner: RunnerRow, state: PlanState) -> str:
 # --- undo --------------------------------------------------------------------------------
 
 
-def undo(db, coach_id: int, raw_id: str, now: dt.datetime) -> Outcome:
+def undo(db, coach_id: int, action_id: int, now: dt.datetime) -> Outcome:
     """Take back a clearance or hold while no check-in has read it; a hold also later,
     unless the athlete is stopped (lifting it then would resume the stop)."""
-    try:
-        action = action_by_id(db, int(raw_id))
-    except (ValueError, OverflowError):
-        action = None
+    action = action_by_id(db, action_id)
     if action is None or action.coach_id != coach_id:
-        return Outcome("That button no longer works.", False)
+        return Outcome(STALE, False)
     found = linked(db, coach_id, action.runner_id)
     if found.runner is None:
         return Outcome(found.text, False)
@@ -274,7 +273,7 @@ def undo(db, coach_id: int, raw_id: str, now: dt.datetime) -> Outcome:
             enqueue(db, runner.chat_id, "coach_action",
                     {"text": f"{cname} took back the {kind} clearance given a moment ago: {kind} "
                              "stays locked for now."},
-                    runner_id=runner.user_id, priority=NOTICE_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.NOTICE)  # fmt: skip
         return Outcome(f"↩️ Undone: {label} is not cleared for {kind}. {who} has been told.", True)
     if action.action == "hold":
         if not state.on_hold:
@@ -291,27 +290,21 @@ def undo(db, coach_id: int, raw_id: str, now: dt.datetime) -> Outcome:
             log_action(db, "coach_undo_hold", actor_id=coach_id, runner_id=runner.user_id)
             enqueue(db, runner.chat_id, "coach_action",
                     {"text": f"{cname} has lifted the hold on your plan: it goes on as your check-ins allow."},
-                    runner_id=runner.user_id, priority=NOTICE_PRIORITY)  # fmt: skip
+                    runner_id=runner.user_id, priority=Priority.NOTICE)  # fmt: skip
         return Outcome(f"↩️ Undone: {label} is no longer on hold. {who} has been told.", True)
     return Outcome("That cannot be undone.", False)
-
-
 
 
 PROMPT_VALID_S = 1800  # an old confirmation met by chance must not change a plan
 
 
-def confirm_press(db, coach_id: int, data: str, now: dt.datetime) -> Outcome:
-    """A press of `k:<verb>:<runner>:<stamp>` (or `k:no:…`, cancel)."""
-    try:
-        _, verb, raw_runner, raw_stamp = data.split(":", 3)
-        runner_id, stamp = int(raw_runner), int(raw_stamp)
-    except ValueError:
-        return Outcome("That button no longer works.", False)
+def confirm_press(db, coach_id: int, pressed: Confirm | None, now: dt.datetime) -> Outcome:
+    """A press of a confirmation (verb "no": cancel); None: data that is not one."""
+    if pressed is None:
+        return Outcome(STALE, False)
+    verb, runner_id, stamp = pressed.verb, pressed.runner_id, pressed.stamp
     if verb == "no":
         return Outcome("Cancelled — nothing changed.", True)
-    if verb not in VERBS:
-        return Outcome("That button no longer works.", False)
     key = f"k{runner_id}:{verb}:{stamp}"
     earlier = action_by_key(db, key)
     if earlier is not None and earlier.coach_id == coach_id:

@@ -2,11 +2,22 @@
 buttons of athlete lists, cards, confirmations, undo and alerts."""
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from dialogs import alert_buttons, coach, coach_actions, linking, progress_handlers, squad
+from dialogs import (
+    alert_buttons,
+    coach,
+    coach_actions,
+    linking,
+    onboarding,
+    progress_handlers,
+    runner,
+    squad,
+)
+from dialogs.callbacks import AlertPress, Confirm, Pick, Role, Undo, build
 from dialogs.context import answer_query, base_of, now_of, store_of
-from storage import get_coach, get_runner, upsert_runner
+from dialogs.services import services
+from storage import get_coach, upsert_runner
 
 COACH_COMMANDS = (
     ("coach", "Coaches: sign up and get your invite link"),
@@ -31,7 +42,8 @@ async def coach_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not args:
         is_coach, is_runner = await store.run(coach.role, user.id)
         if is_runner and not is_coach:
-            await chat.send(BECOME_COACH, [[("Yes, set me up as a coach", "role:coach")], [("No, thanks", "role:no")]])
+            await chat.send(BECOME_COACH, [[("Yes, set me up as a coach", build(Role("coach")))],
+                                           [("No, thanks", build(Role("no")))]])  # fmt: skip
             return
         await _sign_up(update, context)
     elif args[0].lower() == "revoke":
@@ -60,17 +72,15 @@ async def _sign_up(update: Update, context: ContextTypes.DEFAULT_TYPE, replace: 
         await chat.send(text)
 
 
-async def role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def role_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Role) -> None:
     """The answer to "do you also want to set up as a coach?" (or a coach's "runner too")."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
     await answer_query(query)
     asked = query.message.message_id if query.message is not None else None
-    if query.data == "role:coach":
+    if pressed.choice == "coach":
         await _sign_up(update, context, asked)
-    elif query.data == "role:runner":
-        from dialogs import onboarding, runner  # the runner's own forms
-
+    elif pressed.choice == "runner":
         user = update.effective_user
         await store.run(upsert_runner, user.id, chat.chat_id, user.first_name)
         if not await runner.reask(store, chat, base, "Let's continue where we left off."):
@@ -134,17 +144,12 @@ def _action(verb: str):
 coach_resume = _action("resume")
 
 
-async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`p:<purpose>:<runner>`: an athlete chosen from a list, a card or an alert."""
+async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Pick) -> None:
+    """An athlete chosen from a list, a card or an alert."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
-    try:
-        _, purpose, raw = (query.data or "").split(":", 2)
-        runner_id = int(raw)
-    except ValueError:
-        await answer_query(query, "That button no longer works.")
-        return
-    found = await store.run(squad.linked, base.user_id, runner_id)
+    purpose = pressed.purpose
+    found = await store.run(squad.linked, base.user_id, pressed.runner_id)
     if found.runner is None:
         await answer_query(query, found.text)
         return
@@ -153,21 +158,18 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _card_or_say(context, store, chat, base.user_id, found)
         return
     verb = {"clear_walking": "walking", "clear_running": "running"}.get(purpose, purpose)
-    if verb not in ("clear", "walking", "running", "resume", "hold"):
-        return
     text, keyboard = await store.run(coach_actions.prompt, base.user_id, found, verb, now_of(context))
     await chat.send(text, keyboard)
 
 
-async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`k:…` confirms (or cancels) a plan change; `u:<action>` undoes one."""
+async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Confirm | Undo) -> None:
+    """A plan change confirmed (or cancelled), or undone."""
     query = update.callback_query
     store, chat, base = await base_of(update, context)
-    data = query.data or ""
-    if data.startswith("u:"):
-        outcome = await store.run(coach_actions.undo, base.user_id, data[2:], now_of(context))
+    if isinstance(pressed, Undo):
+        outcome = await store.run(coach_actions.undo, base.user_id, pressed.action_id, now_of(context))
     else:
-        outcome = await store.run(coach_actions.confirm_press, base.user_id, data, now_of(context))
+        outcome = await store.run(coach_actions.confirm_press, base.user_id, pressed, now_of(context))
     if not outcome.done:
         await answer_query(query, outcome.text)
         return
@@ -178,24 +180,22 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         chat.wake()
 
 
-async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: AlertPress) -> None:
     """Seen / Resume plan / Keep on hold on an alert: done once, the alert rewritten."""
     query = update.callback_query
     store = store_of(context)
     message = query.message
     shown = getattr(message, "text", None)
-    result = await store.run(alert_buttons.press, update.effective_user.id, query.data or "", shown, now_of(context))
+    result = await store.run(alert_buttons.press, update.effective_user.id, pressed, shown, now_of(context))
     await answer_query(query, result.toast)
     if result.text is not None and message is not None:
         store, chat, base = await base_of(update, context)
         await chat.replace(message.message_id, result.text, result.keyboard)
-    wake = context.bot_data.get("wake")
-    if wake:
-        wake()
+    services(context).wake_outbox()
 
 
-async def is_coach(store, user_id: int) -> bool:
-    return await store.run(get_coach, user_id) is not None
+ROUTES = {AlertPress: alert_button, Pick: pick_button, Confirm: confirm_button, Undo: confirm_button,
+          Role: role_button}  # fmt: skip
 
 
 def install(app: Application) -> None:
@@ -205,11 +205,6 @@ def install(app: Application) -> None:
     app.add_handler(CommandHandler("athlete", athlete_cmd, filters=private))
     app.add_handler(CommandHandler("clear", _action("clear"), filters=private))
     app.add_handler(CommandHandler("hold", _action("hold"), filters=private))
-    app.add_handler(CallbackQueryHandler(alert_button, pattern=r"^a:"))
-    app.add_handler(CallbackQueryHandler(pick_button, pattern=r"^p:"))
-    app.add_handler(CallbackQueryHandler(confirm_button, pattern=r"^[ku]:"))
-    app.add_handler(CallbackQueryHandler(role_button, pattern=r"^role:"))
-    app.add_handler(CallbackQueryHandler(delete_button, pattern=r"^cdel:"))
 
 
 async def coach_only(store, user_id: int) -> bool:
@@ -220,7 +215,7 @@ async def coach_only(store, user_id: int) -> bool:
 
 async def coach_welcome(chat, first_name: str | None) -> None:
     await chat.send(f"Welcome back, {first_name or 'coach'}! You are set up as a coach.\n\n" + coach.COACH_MENU,
-                    [[("I'm a runner too — set me up", "role:runner")]])  # fmt: skip
+                    [[("I'm a runner too — set me up", build(Role("runner")))]])  # fmt: skip
 
 
 async def help_text(store, user_id: int, runner_help: str) -> str:
@@ -231,51 +226,3 @@ async def help_text(store, user_id: int, runner_help: str) -> str:
     if is_coach:
         return runner_help + "\n\n" + coach.COACH_MENU
     return runner_help
-
-
-COACH_DELETE = (
-    "Deleting your coach account removes your invite codes, your links to athletes, their "
-    "alerts to you and any coach messages still waiting. Your athletes are told; their own "
-    "plans and data stay. It cannot be undone."
-)
-
-
-async def delete_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """/delete from a coach who is not a runner: what their coach account's deletion does
-    (True if handled here; a runner too gets the person's /delete, with a coach-only choice)."""
-    store, chat, base = await base_of(update, context)
-    is_coach, is_runner = await store.run(coach.role, base.user_id)
-    if not is_coach or is_runner or await store.run(get_runner, base.user_id) is not None:
-        return False
-    stamp = int(base.now.timestamp())
-    await chat.send(COACH_DELETE, [[("Delete my coach account", f"cdel:coach:{stamp}")],
-                                   [("Keep everything", "cdel:cancel")]])  # fmt: skip
-    return True
-
-
-async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    store, chat, base = await base_of(update, context)
-    data = query.data or ""
-    if data == "cdel:cancel":
-        await answer_query(query)
-        await chat.send("Nothing was deleted.")
-        return
-    try:
-        asked = int(data.rsplit(":", 1)[1])
-    except ValueError:
-        asked = 0
-    if not -60 <= base.now.timestamp() - asked <= 600:
-        await answer_query(query, "That button has expired — nothing was deleted. Send /delete again.")
-        return
-    if not await is_coach(store, base.user_id):  # a repeated press
-        await answer_query(query, "Your coach account is already deleted.")
-        return
-    await answer_query(query)
-    told = await store.run(coach.delete_coach_account, base.user_id)
-    await chat.send(f"Done: your coach account is deleted and {told} athlete{'s' if told != 1 else ''} told. "
-                    "/coach sets you up again any time.")
-    if query.message is not None:
-        await chat.edit(query.message.message_id, COACH_DELETE)  # drops the buttons
-    if chat.wake:
-        chat.wake()

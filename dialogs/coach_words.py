@@ -4,7 +4,7 @@ it is reused here."""
 
 import datetime as dt
 
-from dialogs.onboarding import SITE_NAMES
+from dialogs.vocabulary import SITE_NAMES
 from protocols.codes import HIGH_RISK_SITES, Site
 from protocols.ladder import LADDER, is_running_stage, next_stage
 from storage import RunnerRow

@@ -1,4 +1,5 @@
-"""What every handler needs: the store, the clock, the chat and a form context."""
+"""What every handler needs: the store, the clock, the chat and a form context (from the
+services, dialogs/services.py)."""
 
 import datetime as dt
 import logging
@@ -11,6 +12,7 @@ from dialogs import texts
 from dialogs.chat import Chat
 from dialogs.checkin import local_today
 from dialogs.forms import FormContext
+from dialogs.services import services
 from storage import Draft, RunnerRow, Store, form_state, get_runner, runner_tz
 
 log = logging.getLogger(__name__)
@@ -25,12 +27,11 @@ async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
 
 
 def store_of(context: ContextTypes.DEFAULT_TYPE) -> Store:
-    return context.bot_data["store"]
+    return services(context).store
 
 
 def now_of(context: ContextTypes.DEFAULT_TYPE) -> dt.datetime:
-    clock = context.bot_data.get("clock")
-    return clock() if clock else dt.datetime.now(dt.UTC)
+    return services(context).now()
 
 
 async def base_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
@@ -55,8 +56,9 @@ def _base(
     user = update.effective_user
     # a press on an inline message has no chat; the user's private chat has their id
     chat_id = update.effective_chat.id if update.effective_chat is not None else user.id
-    chat = Chat(context.bot, chat_id, context.bot_data.get("wake"))
-    now = now_of(context)
+    found = services(context)
+    chat = Chat(context.bot, chat_id, found.wake_outbox)
+    now = found.now()
     today = local_today(now, tz or "UTC")
     return chat, FormContext(user.id, chat.chat_id, user.first_name or "", today, now)
 

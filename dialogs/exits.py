@@ -8,16 +8,22 @@ clinician"), on a coach hold, in P0 without walking clearance, a running stage l
 sure of the bone.
 """
 
+from dialogs.callbacks import Exit, ResumeSelf, SettingsAt, build
 from protocols import Decision
 from protocols.codes import HIGH_RISK_SITES, Site
 from protocols.ladder import is_running_stage, next_stage
 from storage import coaches_of, get_runner, latest_decision
 
-RESUME_SELF = "resume:self"
-INVITE = "exit:invite"
-ASK_COACH = "exit:ask"
-REMINDERS_ON = "exit:unpause"
-SETTING = "settings:"  # + question id: /settings opened at that question
+RESUME_SELF = build(ResumeSelf())
+INVITE = build(Exit("invite"))
+ASK_COACH = build(Exit("ask"))
+REMINDERS_ON = build(Exit("unpause"))
+
+
+def _setting(question: str) -> str:
+    """/settings opened at that question."""
+    return build(SettingsAt(question))
+
 
 STOPPED_SELF, STOPPED_COACH, STOPPED_INVITE = "stopped_self", "stopped_coach", "stopped_invite"
 HOLD, P0_WALK = "hold", "p0_no_walking"
@@ -39,9 +45,9 @@ EXITS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     HOLD: ("Way out: your coach lifts the hold. “Ask my coach about the hold” sends them a "
            "message.", [("Ask my coach about the hold", ASK_COACH)]),
     P0_WALK: ("Way out: when your clinician says you may walk for exercise, tap “My clinician "
-              "cleared walking”.", [("My clinician cleared walking", SETTING + "walking_cleared")]),
+              "cleared walking”.", [("My clinician cleared walking", _setting("walking_cleared"))]),
     LOCKED_SELF: ("Running unlocks when your clinician clears you: then tap “My clinician "
-                  "cleared running”.", [("My clinician cleared running", SETTING + "running_cleared")]),
+                  "cleared running”.", [("My clinician cleared running", _setting("running_cleared"))]),
     LOCKED_COACH: ("Running unlocks when your coach confirms clearance (they send /clear). “Ask "
                    "my coach to clear me” sends them a message.",
                    [("Ask my coach to clear me", ASK_COACH)]),
@@ -52,7 +58,7 @@ EXITS: dict[str, tuple[str, list[tuple[str, str]]]] = {
              [("Turn reminders on", REMINDERS_ON)]),
     UNSURE_BONE: ("Not sure which bone it is? Until you know it counts as high risk; once your "
                   "clinician tells you, tap “Set my injured bone”.",
-                  [("Set my injured bone", SETTING + "site")]),
+                  [("Set my injured bone", _setting("site"))]),
 }  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """Forms as data (docs/DESIGN.md decision 2): questions with buttons, a parser and conditions."""
 
 import datetime as dt
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,11 +25,24 @@ class FormContext:
     answers: dict[str, Any] = field(default_factory=dict)
 
 
+Parse = Callable[[str], Any] | Callable[[str, FormContext], Any]
+
+
+def _wants_context(parse: Parse) -> bool:
+    """Whether a parser takes the form's context as well as the text."""
+    try:
+        params = inspect.signature(parse).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: text only
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
     prompt: str | Callable[[FormContext], str]
-    parse: Callable[[str, FormContext], Any]
+    parse: Parse  # (text) or (text, context) → the value, or raises parsing.Invalid
     buttons: Buttons | Callable[[FormContext], Buttons] = ()
     ask_if: Callable[[FormContext], bool] | None = None
     label: str = ""  # short name, used in summaries and "change something"
@@ -37,6 +51,14 @@ class Question:
     # the ✓ line after an answer: (what was typed or pressed, its value) → words; default:
     # the pressed button's own words, else `show(value)`
     echo: Callable[[str, Any], str] | None = None
+    wants_context: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wants_context", _wants_context(self.parse))
+
+    def read(self, text: str, ctx: FormContext) -> Any:
+        """The answer's value: the parser given the text, and the context if it asks for it."""
+        return self.parse(text, ctx) if self.wants_context else self.parse(text)
 
     def text(self, ctx: FormContext) -> str:
         return self.prompt(ctx) if callable(self.prompt) else self.prompt
@@ -48,7 +70,10 @@ class Question:
         return self.ask_if is None or self.ask_if(ctx)
 
 
-Finish = Callable[[FormContext, Any, Any], Awaitable[None]]  # (context, Chat, Store)
+# (context, Chat, Store) → the name of the form to open next (the runner opens it), or None
+Finish = Callable[[FormContext, Any, Any], Awaitable[str | None]]
+# how a form is opened when another form's end names it: (context, Chat, Store)
+Opener = Callable[[FormContext, Any, Any], Awaitable[None]]
 # after an answer is stored, before the next question: (context, question answered, Chat,
 # Store) → None, a note shown above the next question, or SENT (it sent messages of its own:
 # the next question goes out as a new message below them)
@@ -70,6 +95,8 @@ class Form:
     # an expired draft's answers worth keeping: (db, user id, answers, now), run on the
     # database thread before the draft is dropped
     salvage: Callable[[Any, int, dict, Any], None] | None = None
+    # opened after another form names it: None → at its first question, no answers yet
+    opens: Opener | None = None
 
     def question(self, qid: str) -> Question:
         for q in self.questions:

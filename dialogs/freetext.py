@@ -4,6 +4,8 @@ commands as buttons."""
 
 import re
 
+from dialogs.callbacks import CheckinOffer, Menu, build
+
 PAIN_WORDS = re.compile(
     r"\b(pain|painful|hurts?|hurting|ache|aches|aching|sore|soreness|injur\w*|sprain\w*|"
     r"swell\w*|swollen|tender|limp\w*|throb\w*|fractur\w*|crack\w*|shin|bone|ankle|foot|"
@@ -18,10 +20,12 @@ PAIN_REPLY = (
     "Otherwise, a check-in now tells me exactly how the bone is and adjusts today's plan."
 )
 OTHER_REPLY = "I work best with buttons and commands — /help lists them all. The main ones:"
-PAIN_KEYBOARD = [[("Check in now", "checkin:start")], [("Today's plan", "checkin:today")]]
-MENU_KEYBOARD = [[("Check in now", "checkin:start"), ("Today's plan", "checkin:today")],
-                 [("My week", "menu:plan"), ("Settings", "menu:settings")],
-                 [("Help", "menu:help")]]  # fmt: skip
+CHECK_IN_NOW = ("Check in now", build(CheckinOffer("start")))
+TODAYS_PLAN = ("Today's plan", build(CheckinOffer("today")))
+PAIN_KEYBOARD = [[CHECK_IN_NOW], [TODAYS_PLAN]]
+MENU_KEYBOARD = [[CHECK_IN_NOW, TODAYS_PLAN],
+                 [("My week", build(Menu("plan"))), ("Settings", build(Menu("settings")))],
+                 [("Help", build(Menu("help")))]]  # fmt: skip
 
 
 def about_pain(text: str) -> bool:

@@ -17,22 +17,34 @@ from telegram.ext import (
 from dialogs import (
     checkin,
     coach_handlers,
-    exits,
+    deleting,
     freetext,
     linking,
     onboarding,
     progress_handlers,
+    routing,
     runner,
     runner_buttons,
-    stop,
     texts,
+)
+from dialogs.callbacks import (
+    STALE,
+    STALE_NOT_SET_UP,
+    CheckinOffer,
+    CoachDelete,
+    Delete,
+    FormAnswer,
+    ResumeSelf,
+    Snooze,
 )
 from dialogs.chat import Chat
 from dialogs.context import answer_query, base_and_draft, base_of, onboarded, store_of
 from dialogs.forms import FormContext
+from dialogs.pausing import set_pause
+from dialogs.services import services
+from dialogs.today import show_today
 from dialogs.zones import zone
 from protocols import Event
-from protocols.messages import REASONS
 from storage import (
     Store,
     add_event,
@@ -40,9 +52,7 @@ from storage import (
     events_between,
     get_runner,
     latest_decision,
-    load_draft,
     set_active,
-    set_paused,
     set_snoozed_until,
     upsert_runner,
 )
@@ -116,40 +126,8 @@ async def checkin_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def today_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/today: today's prescription again."""
     store, chat, base = await base_of(update, context)
-    await _show_today(store, chat, base)
+    await show_today(store, chat, base)
     await runner.reask(store, chat, base, MID_FORM)
-
-
-async def _show_today(store: Store, chat: Chat, base: FormContext) -> None:
-    row = await store.run(get_runner, base.user_id)
-    if row is None or row.profile is None:
-        await chat.send(texts.NOT_ONBOARDED)
-        return
-    decision = await store.run(decision_on, base.user_id, base.today)
-    if decision is None:
-        stopped = await store.run(_stopped_today, base.user_id, base.today)
-        if stopped is not None:
-            await chat.send(*stopped)
-            return
-        await chat.send("No check-in yet today. Send /checkin — it takes about a minute.")
-        return
-    await chat.send(*await checkin.reply(store, base.user_id, decision, None))
-
-
-def _stopped_today(db, user_id: int, today: dt.date):
-    """Today's check-in stopped at a red flag and not finished yet: the stop again."""
-    draft = load_draft(db, user_id)
-    if draft is None or draft.form != "checkin" or not draft.answers.get(stop.STOPPED):
-        return None
-    if draft.answers.get("_date") != today.isoformat():
-        return None
-    runner = get_runner(db, user_id)
-    latest = latest_decision(db, user_id)
-    stage = latest.state.stage if latest else runner.profile.start_stage
-    way_out, keyboard = exits.stop_exit(db, user_id)
-    why = "\n".join(f"• {REASONS[r]}" for r in draft.answers[stop.STOPPED])
-    text = f"{stop.stop_line(stage)}\n\nWhy:\n{why}\n\n{stop.REST_TODAY}\n\n{way_out}"
-    return text, keyboard
 
 
 async def help_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -196,7 +174,7 @@ async def pause_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if row.paused:
         await chat.send("Reminders are already paused. /resume turns them back on.")
         return
-    await store.run(_set_pause, base.user_id, True, base.now)
+    await store.run(set_pause, base.user_id, True, base.now)
     await chat.send(
         "Reminders paused. While paused, days without a check-in do not count as missed. "
         "/resume turns them back on."
@@ -215,15 +193,8 @@ async def resume_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not row.paused:
         await chat.send(f"Reminders are on: every morning at {row.checkin_time}. /pause stops them.")
         return
-    await store.run(_set_pause, base.user_id, False, base.now)
+    await store.run(set_pause, base.user_id, False, base.now)
     await chat.send(f"Welcome back! Reminders are on again at {row.checkin_time}. /checkin any time.")
-
-
-def _set_pause(db, user_id: int, paused: bool, now: dt.datetime) -> None:
-    with db.atomic():
-        set_paused(db, user_id, paused)
-        day = checkin.event_date(db, user_id, now)
-        add_event(db, user_id, Event(date=day, type="pause" if paused else "unpause"), user_id)
 
 
 async def unknown_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -251,7 +222,6 @@ async def other_msg(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 FOREIGN_PRESS = "That button works only in your own chat with me."
-GONE_PRESS = "That button no longer works."
 
 
 async def foreign_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -263,65 +233,51 @@ async def foreign_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = query.message
     if message is not None and message.chat.type == "private" and message.chat.id == query.from_user.id:
         return
-    await answer_query(query, GONE_PRESS if message is None else FOREIGN_PRESS)
+    await answer_query(query, STALE if message is None else FOREIGN_PRESS)
     raise ApplicationHandlerStop
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Inline buttons: form answers, check-in offers, resume after a clinician visit."""
+async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: FormAnswer) -> None:
+    """A form's answer button: the hot path, one database read before the answer is shown."""
     query = update.callback_query
-    data = query.data or ""
-    if data.startswith("f:"):  # the hot path: one database read before the answer is shown
-        store, chat, base, draft = await base_and_draft(update, context)
-        acked = False
+    store, chat, base, draft = await base_and_draft(update, context)
+    acked = False
 
-        async def ack() -> None:
-            nonlocal acked
-            acked = True
-            await answer_query(query)
+    async def ack() -> None:
+        nonlocal acked
+        acked = True
+        await answer_query(query)
 
-        pressed = query.message.message_id if query.message is not None else None
-        toast = await runner.answer_button(store, chat, base, data, draft, ack, pressed)
-        if not acked:
-            await answer_query(query, toast)
-        return
+    message_id = query.message.message_id if query.message is not None else None
+    toast = await runner.answer_button(store, chat, base, pressed, draft, ack, message_id)
+    if not acked:
+        await answer_query(query, toast)
+
+
+async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: CheckinOffer) -> None:
+    """Check in now, correct today's answers, or today's plan (reminders, offers, menus)."""
     store, chat, base = await base_of(update, context)
-    toast = None
-    if data in ("checkin:correct", "checkin:start"):
-        await answer_query(query)
-        if await runner.reask(store, chat, base, MID_FORM):
-            return
-        if await onboarded(store, chat, base.user_id):
-            await checkin.begin(store, chat, base.user_id, base.first_name, base.now,
-                                correcting=data == "checkin:correct")  # fmt: skip
+    await answer_query(update.callback_query)
+    if pressed.what == "today":
+        await show_today(store, chat, base)
         return
-    elif data.startswith("snooze:"):
-        toast = await _snooze(store, base, data)
-    elif data == "checkin:today":
-        await answer_query(query)
-        await _show_today(store, chat, base)
+    if await runner.reask(store, chat, base, MID_FORM):
         return
-    elif data == checkin.RESUME_SELF:
-        toast = await _resume_self(store, chat, base)
-    elif data.startswith(("link:", "leave:", "rinv:", "exit:", "settings:", "menu:")):
-        await answer_query(query)
-        await runner_buttons.press(update, context, store, chat, base, data)
-        return
-    else:
-        toast = "That button no longer works."
-    await answer_query(query, toast)
+    if await onboarded(store, chat, base.user_id):
+        await checkin.begin(store, chat, base.user_id, base.first_name, base.now,
+                            correcting=pressed.what == "correct")  # fmt: skip
 
 
-async def _snooze(store: Store, base: FormContext, data: str) -> str:
-    try:
-        hours = int(data.split(":", 1)[1])
-    except ValueError:
-        return "That button no longer works."
-    if hours not in (1, 3):
-        return "That button no longer works."
+async def snooze_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Snooze) -> None:
+    """Snooze 1 h / 3 h on a reminder: once, however often it is pressed."""
+    store, chat, base = await base_of(update, context)
+    await answer_query(update.callback_query, await _snooze(store, base, pressed.hours))
+
+
+async def _snooze(store: Store, base: FormContext, hours: int) -> str:
     row = await store.run(get_runner, base.user_id)
     if row is None or row.profile is None:
-        return "That button no longer works — send /start to set up."
+        return STALE_NOT_SET_UP
     if await store.run(decision_on, base.user_id, base.today) is not None:
         return "You have already checked in today — nothing to snooze."
     if row.snoozed_until is not None and row.snoozed_until > base.now:  # a repeat press
@@ -333,12 +289,18 @@ async def _snooze(store: Store, base: FormContext, data: str) -> str:
     return f"OK — I'll remind you again at {local:%H:%M}."
 
 
+async def resume_self_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: ResumeSelf) -> None:
+    """"I have seen my clinician" after a stop."""
+    store, chat, base = await base_of(update, context)
+    await answer_query(update.callback_query, await _resume_self(store, chat, base))
+
+
 async def _resume_self(store: Store, chat: Chat, base: FormContext) -> str | None:
     """The runner confirms a clinician visit (low-risk site, no coach): a resume event."""
     row = await store.run(get_runner, base.user_id)
     latest = await store.run(latest_decision, base.user_id)
     if row is None or latest is None or latest.action != "stop":
-        return "That button no longer works."
+        return STALE
     if not await store.run(_resume_once, base.user_id, latest.date, base.now):
         return "Already noted — your plan restarts at your next fully clear check-in."
     await chat.send(
@@ -362,12 +324,25 @@ def _resume_once(db, user_id: int, stopped_on: dt.date, now: dt.datetime) -> boo
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One user's error is logged and answered; nobody else is affected."""
     log.error("update failed: %s", context.error, exc_info=context.error)
-    context.bot_data.get("update_failed", lambda _: None)(update)  # for /healthz
+    services(context).update_failed(update)  # for /healthz
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, SORRY)
         except Exception:  # noqa: BLE001 - the apology itself may fail (blocked, network)
             log.warning("could not send the apology to chat %s", update.effective_chat.id)
+
+
+# one handler per kind of button (dialogs/callbacks.py); any other press is answered as stale
+ROUTES = {
+    FormAnswer: form_button,
+    CheckinOffer: checkin_button,
+    Snooze: snooze_button,
+    ResumeSelf: resume_self_button,
+    **runner_buttons.ROUTES,
+    **coach_handlers.ROUTES,
+    Delete: deleting.delete_button,
+    CoachDelete: deleting.coach_delete_button,
+}
 
 
 def install(app: Application) -> None:
@@ -376,17 +351,19 @@ def install(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(foreign_press), group=-1)
     coach_handlers.install(app)
     progress_handlers.install(app)
+    deleting.install(app)
     for name, handler in (("start", start_cmd), ("checkin", checkin_cmd), ("today", today_cmd),
                           ("help", help_cmd), ("privacy", privacy_cmd), ("cancel", cancel_cmd),
                           ("settings", settings_cmd), ("pause", pause_cmd), ("resume", resume_cmd)):  # fmt: skip
         app.add_handler(CommandHandler(name, handler, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_cmd))
     app.add_handler(MessageHandler(private & filters.TEXT, text_msg))
-    app.add_handler(CallbackQueryHandler(button))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_msg))
+    routing.install(app, ROUTES)
     app.add_error_handler(on_error)
 
 
 def bot_commands() -> list[BotCommand]:
-    every = (*COMMANDS, *progress_handlers.PROGRESS_COMMANDS, *coach_handlers.COACH_COMMANDS)
+    every = (*COMMANDS, *progress_handlers.PROGRESS_COMMANDS, *deleting.DELETE_COMMANDS,
+             *coach_handlers.COACH_COMMANDS)  # fmt: skip
     return [BotCommand(name, description) for name, description in every]

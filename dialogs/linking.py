@@ -7,7 +7,10 @@ the button in /settings) unlinks, tells the coach and is audited. A runner with 
 invite their clinician: the link signs the clinician up as their coach when they accept.
 """
 
+from dialogs.callbacks import ClinicianInvite, Leave, Link, build
+from dialogs.coach import invite_text, link_by_code, sign_up, unlink
 from storage import (
+    Priority,
     coach_by_invite,
     coaches_of,
     enqueue,
@@ -19,6 +22,7 @@ from storage import (
 from storage.invites import drop_invite, invite_runner, runner_invite
 
 LINK, NOT_NOW = "Link", "Not now"
+INVITE_GONE = "That invite no longer works. Ask the runner for a new one."
 OWN_CODE = "That is your own coach code — share it with your runners."
 BAD_CODE = "That coach code does not work (it may have been replaced). Ask your coach for a new one."
 
@@ -46,7 +50,7 @@ def offer(db, runner_id: int, code: str) -> tuple[str, list | None]:
         return OWN_CODE, None
     if any(c.user_id == coach.user_id for c in coaches_of(db, runner_id)):
         return f"You are already linked to {name}.", None
-    return consent_text(name), [[(LINK, f"link:y:{code}"), (NOT_NOW, "link:n")]]
+    return consent_text(name), [[(LINK, build(Link(code))), (NOT_NOW, build(Link(None)))]]
 
 
 def consent_text(name: str) -> str:
@@ -56,8 +60,6 @@ def consent_text(name: str) -> str:
 
 
 def accept(db, runner_id: int, chat_id: int, first_name: str, code: str) -> str:
-    from dialogs.coach import link_by_code  # dialogs.coach imports onboarding, which asks this
-
     return link_by_code(db, runner_id, chat_id, first_name, code)[0]
 
 
@@ -65,16 +67,14 @@ def leave_offer(db, runner_id: int) -> tuple[str, list | None]:
     coaches = coaches_of(db, runner_id)
     if not coaches:
         return "You are not linked to a coach. A coach's invite link (or /coach <code>) links you.", None
-    rows = [[(f"Unlink {c.first_name or 'coach'}", f"leave:{c.user_id}")] for c in coaches]
-    rows.append([("Keep", "leave:keep")])
+    rows = [[(f"Unlink {c.first_name or 'coach'}", build(Leave(c.user_id)))] for c in coaches]
+    rows.append([("Keep", build(Leave(None)))])
     names = ", ".join(c.first_name or "your coach" for c in coaches)
     return (f"Unlink from {names}? They would no longer see your check-ins or get your alerts.",
             rows)  # fmt: skip
 
 
 def leave(db, runner_id: int, coach_id: int) -> str:
-    from dialogs.coach import unlink
-
     coach = get_coach(db, coach_id)
     if coach is None or not unlink(db, runner_id, coach_id):
         return "You are not linked to that coach any more."
@@ -101,24 +101,22 @@ def clinician_offer(db, user_id: int, code: str) -> tuple[str, list | None]:
     runner_id = invite_runner(db, code) if code and len(code) <= 64 else None
     runner = get_runner(db, runner_id) if runner_id else None
     if runner is None:
-        return "That invite no longer works. Ask the runner for a new one.", None
+        return INVITE_GONE, None
     if runner_id == user_id:
         return "That is your own invite — forward it to your clinician.", None
     name = runner.first_name or "A runner"
     return (f"{name} invites you to be their clinician or coach in stridecoach: you would get "
             "their warning signs at once, see their check-ins and plan, and can clear running "
             "(/clear) or resume their plan (/resume).",
-            [[(f"Accept — link to {name}", f"rinv:y:{code}")], [("Not now", "rinv:n")]])  # fmt: skip
+            [[(f"Accept — link to {name}", build(ClinicianInvite(code)))], [("Not now", build(ClinicianInvite(None)))]])  # fmt: skip
 
 
 def clinician_accept(db, user_id: int, chat_id: int, first_name: str, code: str,
                      bot_username: str) -> str:  # fmt: skip
-    from dialogs.coach import invite_text, sign_up
-
     runner_id = invite_runner(db, code) if code and len(code) <= 64 else None
     runner = get_runner(db, runner_id) if runner_id else None
     if runner is None or runner_id == user_id:
-        return "That invite no longer works. Ask the runner for a new one."
+        return INVITE_GONE
     with db.atomic():
         code_of_coach, tz = sign_up(db, user_id, chat_id, first_name)
         if link_coach(db, user_id, runner_id):
@@ -128,7 +126,7 @@ def clinician_accept(db, user_id: int, chat_id: int, first_name: str, code: str,
                     {"text": f"{first_name or 'Your clinician'} accepted your invite and is now "
                              "linked to you: they get your warning signs and can clear running "
                              "or resume your plan."},
-                    runner_id=runner_id, priority=3)  # fmt: skip
+                    runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
         drop_invite(db, code)
     return (f"You are linked to {runner.first_name or 'the runner'}. /athletes lists your "
             "runners.\n\n" + invite_text(bot_username, code_of_coach, tz))
@@ -142,6 +140,6 @@ def ask_coach(db, runner_id: int, what: str) -> str:
         return "No coach is linked."
     for coach in coaches:
         enqueue(db, coach.chat_id, "ask", {"text": f"{runner.first_name or 'A runner'} asks you to "
-                f"{what}. /athletes lists your runners."}, runner_id=runner_id, priority=3)  # fmt: skip
+                f"{what}. /athletes lists your runners."}, runner_id=runner_id, priority=Priority.NOTICE)  # fmt: skip
     log_action(db, "asked_coach", actor_id=runner_id, runner_id=runner_id, detail={"what": what})
     return "Sent — your coach has been asked."

@@ -2,100 +2,43 @@
 schedule facts, a summary to correct, then the first check-in."""
 
 import datetime as dt
-from typing import Any
 
 from dialogs import linking, texts
 from dialogs.chat import Chat
 from dialogs.forms import Form, FormContext, Question, show_yes_no
 from dialogs.parsing import (
-    Invalid,
-    clean,
     clock_time,
     past_date,
     time_zone,
     weekdays,
-    weekly_minutes,
     weight_kg,
     whole_number,
     yes_no,
 )
 from dialogs.runner import END, RETURN_TO, register
+from dialogs.vocabulary import (
+    DIAGNOSED,
+    SEXES,
+    SITE_NAMES,
+    SITES,
+    STAGES,
+    STRENGTH,
+    TIMES,
+    TZ_OK,
+    YES_NO,
+    ZONES,
+    choice,
+    site_code,
+    tz_confirmed,
+    weekly,
+)
 from dialogs.zones import zone as zone_of
 from protocols import Profile
 from protocols.codes import HIGH_RISK_SITES, Site
 from storage import Store, clear_draft, get_runner, set_checkin_time, set_tz, update_profile
 from storage.clearances import report_clearance
 
-# Plain words → site code (§1). "Not sure" is treated as high risk [product].
-SITES: dict[str, Site] = {
-    "Shin — inner edge": Site.TIBIA_POSTEROMEDIAL,
-    "Shin — front": Site.TIBIA_ANTERIOR,
-    "Outer lower leg (fibula)": Site.FIBULA,
-    "Inner ankle bone": Site.MEDIAL_MALLEOLUS,
-    "Foot — middle of a long bone": Site.METATARSAL_SHAFT,
-    "Foot — base of 2nd toe bone": Site.METATARSAL_2_BASE,
-    "Foot — base of little-toe bone": Site.METATARSAL_5_PROXIMAL,
-    "Top of the foot, midfoot": Site.NAVICULAR,
-    "Ankle — talus": Site.TALUS,
-    "Under the big toe (sesamoid)": Site.SESAMOID,
-    "Heel": Site.CALCANEUS,
-    "Hip (femoral neck)": Site.FEMORAL_NECK,
-    "Thigh bone": Site.FEMORAL_SHAFT,
-    "Pelvis or sacrum": Site.PELVIS_SACRUM,
-    "Not sure": Site.OTHER,
-}
-SITE_WORDS = {
-    "heel": Site.CALCANEUS, "navicular": Site.NAVICULAR, "midfoot": Site.NAVICULAR,
-    "fibula": Site.FIBULA, "sesamoid": Site.SESAMOID, "talus": Site.TALUS,
-    "pelvis": Site.PELVIS_SACRUM, "sacrum": Site.PELVIS_SACRUM, "hip": Site.FEMORAL_NECK,
-    "femoral neck": Site.FEMORAL_NECK, "femur": Site.FEMORAL_SHAFT, "thigh": Site.FEMORAL_SHAFT,
-    "don't know": Site.OTHER, "dont know": Site.OTHER, "unsure": Site.OTHER,
-}  # fmt: skip
-SITE_NAMES = {code: label for label, code in SITES.items()}
-
-STAGES = {
-    "Not walking for exercise yet": "P0",
-    "Walking without pain": "W1",
-    "Cleared to run, not running yet": "R1",
-    "Already doing some run/walk": "RW1",
-}
-DIAGNOSED = {
-    "This week": 0, "2 weeks ago": 14, "4 weeks ago": 28, "6 weeks ago": 42,
-    "8 weeks ago": 56, "12+ weeks ago": 84,
-}  # fmt: skip
-SEXES = {"Female": "female", "Male": "male", "Prefer not to say": None}
-WEEKLY = {"1 h": 60, "2 h": 120, "3 h": 180, "4 h": 240, "5 h": 300, "6 h+": 360}
-ZONES = (("Europe/London", "Europe/Berlin"), ("America/New_York", "America/Los_Angeles"),
-         ("Asia/Kolkata", "Australia/Sydney"))  # fmt: skip
-TIMES = (("06:30", "07:00", "07:30"), ("08:00", "08:30", "09:00"))
-STRENGTH = {"Tue + Thu": "tue thu", "Tue + Sat": "tue sat", "Thu + Sat": "thu sat",
-            "Sat + Sun": "sat sun"}  # fmt: skip
-YES_NO = (("Yes", "No"),)
 LOOKS_RIGHT, CHANGE = "✅ Looks right", "✏️ Change something"
-
-
-def _choice(options: dict[str, Any], what: str):
-    """A parser accepting one of the button labels (any case)."""
-
-    def parse(text: str, ctx: FormContext) -> Any:
-        t = clean(text)
-        for label, value in options.items():
-            if clean(label) == t:
-                return value
-        raise Invalid(f"Please choose {what} with a button.")
-
-    return parse
-
-
-def _site(text: str, ctx: FormContext) -> str:
-    t = clean(text)
-    for label, code in SITES.items():
-        if t in (clean(label), code.value):
-            return code.value
-    for word, code in SITE_WORDS.items():
-        if word in t:
-            return code.value
-    raise Invalid("Please choose the bone with a button (or 'Not sure').")
 
 
 def _diagnosed(text: str, ctx: FormContext) -> str:
@@ -103,6 +46,14 @@ def _diagnosed(text: str, ctx: FormContext) -> str:
     if days is not None:
         return (ctx.today - dt.timedelta(days=days)).isoformat()
     return past_date(text, ctx.today)
+
+
+def _age(text: str) -> int:
+    return whole_number(text, 9, 100, "age")
+
+
+def _strength(text: str) -> list[str]:
+    return weekdays(STRENGTH.get(text.strip(), text), count=2)
 
 
 def _high_risk(ctx: FormContext) -> bool:
@@ -144,61 +95,60 @@ def summary_text(ctx: FormContext) -> str:
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("consent", texts.WELCOME, _choice({"I agree — let's start": True, "No thanks": False}, "an answer"),
+    Question("consent", texts.WELCOME, choice({"I agree — let's start": True, "No thanks": False}, "an answer"),
              buttons=(("I agree — let's start",), ("No thanks",)),
              goto=lambda v, ctx: None if v else END, show=lambda v: "I agree" if v else "No thanks"),  # fmt: skip
     Question("link", lambda ctx: linking.consent_text(ctx.answers.get("_coach_name") or "your coach"),
-             _choice({linking.LINK: True, linking.NOT_NOW: False}, "an answer"),
+             choice({linking.LINK: True, linking.NOT_NOW: False}, "an answer"),
              buttons=((linking.LINK, linking.NOT_NOW),), ask_if=lambda ctx: bool(ctx.answers.get("_invite")),
              show=lambda v: linking.LINK if v else linking.NOT_NOW),  # fmt: skip
-    Question("site", "Which bone was injured? Pick the closest description.", _site,
+    Question("site", "Which bone was injured? Pick the closest description.", site_code,
              buttons=tuple((label,) for label in SITES), label="Injured bone",
              show=lambda v: SITE_NAMES[Site(v)]),  # fmt: skip
     Question("diagnosed", lambda ctx: (texts.NOT_SURE_SITE + "\n\n" if ctx.answers.get("site") == "other" else "")
              + "When was it diagnosed? Pick one or type a date (e.g. 2026-03-01).", _diagnosed,
              buttons=(("This week", "2 weeks ago"), ("4 weeks ago", "6 weeks ago"),
                       ("8 weeks ago", "12+ weeks ago")), label="Diagnosed"),  # fmt: skip
-    Question("stage", "Where are you now?", _choice(STAGES, "where you are now"),
+    Question("stage", "Where are you now?", choice(STAGES, "where you are now"),
              buttons=tuple((label,) for label in STAGES), label="Where you are now",
              show=lambda v: next(k for k, s in STAGES.items() if s == v)),  # fmt: skip
     Question("walking_cleared", "Has your clinician said you can walk for exercise?",
-             lambda t, ctx: yes_no(t), buttons=YES_NO, label="Walking cleared", show=show_yes_no),  # fmt: skip
-    Question("running_cleared", _running_prompt, lambda t, ctx: yes_no(t), buttons=YES_NO,
+             yes_no, buttons=YES_NO, label="Walking cleared", show=show_yes_no),  # fmt: skip
+    Question("running_cleared", _running_prompt, yes_no, buttons=YES_NO,
              ask_if=lambda ctx: bool(ctx.answers.get("walking_cleared")),
              label="Running cleared", show=show_yes_no),  # fmt: skip
     Question("weight_kg", "Your body weight? Type it in kg or lb, e.g. 62 kg or 137 lb.\n"
-             "(Used for your protein target.)", lambda t, ctx: weight_kg(t),
+             "(Used for your protein target.)", weight_kg,
              label="Weight", show=lambda v: f"{v:g} kg"),  # fmt: skip
-    Question("age", "How old are you?", lambda t, ctx: whole_number(t, 9, 100, "age"), label="Age"),
+    Question("age", "How old are you?", _age, label="Age"),
     Question("sex", "Sex (optional): it sets your calcium target and whether I ask about periods "
              "— missed periods can mean the body is short of energy, which slows bone healing.",
-             _choice(SEXES, "an answer"), buttons=(("Female", "Male"), ("Prefer not to say",)),
+             choice(SEXES, "an answer"), buttons=(("Female", "Male"), ("Prefer not to say",)),
              label="Sex", show=lambda v: v or "not given"),  # fmt: skip
     Question("pre_injury", "Before the injury, how much did you run in a typical week? "
              "Pick one or type minutes, hours, km or miles (e.g. 30 km).",
-             lambda t, ctx: WEEKLY.get(t.strip()) or weekly_minutes(t),
+             weekly,
              buttons=(("1 h", "2 h", "3 h"), ("4 h", "5 h", "6 h+")),
              label="Running before", show=lambda v: f"{v} min a week"),  # fmt: skip
     Question("has_alterg", "Do you have access to an anti-gravity treadmill (AlterG)?",
-             lambda t, ctx: yes_no(t), buttons=YES_NO, label="AlterG", show=show_yes_no),  # fmt: skip
+             yes_no, buttons=YES_NO, label="AlterG", show=show_yes_no),  # fmt: skip
     Question("tz", "Which time zone are you in? Type your city (e.g. Berlin) or pick one.",
-             lambda t, ctx: time_zone(t), buttons=ZONES, label="Time zone"),  # fmt: skip
-    Question("tz_ok", _tz_confirm_prompt, lambda t, ctx: yes_no(t.replace("No, change it", "no")),
-             buttons=(("Yes", "No, change it"),), goto=lambda v, ctx: None if v else "tz",
+             time_zone, buttons=ZONES, label="Time zone"),  # fmt: skip
+    Question("tz_ok", _tz_confirm_prompt, tz_confirmed, buttons=TZ_OK, goto=lambda v, ctx: None if v else "tz",
              show=show_yes_no),  # fmt: skip
     Question("checkin_time", "When should I remind you to check in each morning? "
-             "Pick one or type a time (e.g. 7:15).", lambda t, ctx: clock_time(t),
+             "Pick one or type a time (e.g. 7:15).", clock_time,
              buttons=TIMES, label="Check-in time"),  # fmt: skip
     Question("strength_days", "Strength work runs beside the plan twice a week, on days "
              "without running. Which two days suit you?",
-             lambda t, ctx: weekdays(STRENGTH.get(t.strip(), t), count=2),
+             _strength,
              buttons=(("Tue + Thu", "Tue + Sat"), ("Thu + Sat", "Sat + Sun")),
              label="Strength days", show=lambda v: " + ".join(d.capitalize() for d in v)),  # fmt: skip
-    Question("summary", summary_text, _choice({LOOKS_RIGHT: True, CHANGE: False}, "an answer"),
+    Question("summary", summary_text, choice({LOOKS_RIGHT: True, CHANGE: False}, "an answer"),
              buttons=((LOOKS_RIGHT,), (CHANGE,)), goto=lambda v, ctx: END if v else "fix",
              show=lambda v: LOOKS_RIGHT if v else CHANGE),  # fmt: skip
     Question("fix", "What would you like to change?",
-             lambda t, ctx: _choice(_fix_options(ctx), "what to change")(t, ctx),
+             lambda text, ctx: choice(_fix_options(ctx), "what to change")(text),
              buttons=lambda ctx: tuple((label,) for label in _fix_options(ctx)),
              goto=_fix_goto),  # fmt: skip
 )
@@ -235,14 +185,13 @@ def _save(db, user_id: int, profile: Profile, tz: str, checkin_time: str,
         clear_draft(db, user_id)
 
 
-async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
-    from dialogs import checkin  # the first check-in follows onboarding
-
+async def finish(ctx: FormContext, chat: Chat, store: Store) -> str | None:
+    """Save the profile (or forget a "No thanks"); the first check-in follows."""
     if not ctx.answers.get("consent"):
         # nothing about a person who said no thanks is kept (the /start row, the draft)
         await store.run(_forget, ctx.user_id)
         await chat.send(texts.DECLINED)
-        return
+        return None
     zone = ctx.answers["tz"]
     today = ctx.now.astimezone(zone_of(zone)).date()
     ctx = FormContext(ctx.user_id, ctx.chat_id, ctx.first_name, today, ctx.now, ctx.answers)
@@ -256,7 +205,7 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
         await chat.send(text)
         if chat.wake:
             chat.wake()
-    await checkin.begin(store, chat, ctx.user_id, ctx.first_name, ctx.now)
+    return "checkin"  # the form runner opens it
 
 
 def _forget(db, user_id: int) -> None:

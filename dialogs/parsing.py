@@ -64,6 +64,8 @@ def hours(text: str, low: float, high: float, what: str) -> float:
     t = clean(text)
     match = re.fullmatch(r"(\d{1,3})\s*(?:h|:|hours?|hrs?)\s*(\d{1,2})\s*(?:m|min)?", t)
     if match:
+        if int(match.group(2)) > 59:  # "7h75" is not 8.25 h: a minute count goes to 59
+            raise Invalid(f"Please send {what} in hours, e.g. 7.5 or 7h30.")
         value = int(match.group(1)) + int(match.group(2)) / 60
     else:
         t = re.sub(r"\s*(h|hours?|hrs?)$", "", t)
@@ -116,7 +118,7 @@ def servings_or_amount(text: str, serving_words: tuple[str, ...], per_serving: f
                        units: dict[str, float], high: float, example: str) -> tuple[float, float | None]:  # fmt: skip
     """(the amount, the servings it came from or None): "3" and "3 servings" are servings,
     "16" and "1200 mg" an amount (see SERVINGS_UP_TO)."""
-    t = clean(text).replace("+", "").strip()
+    t = clean(text).removesuffix("+").strip()  # "5+" is a button; "1+2" is not 12
     t = re.sub(r"^(\d{1,2}),(\d{3})(?!\d)", r"\1\2", t)  # "1,200": a thousands separator
     match = re.fullmatch(_NUMBER + r"\s*([a-z]*)", t)
     if match:
@@ -210,12 +212,27 @@ def time_zone(text: str) -> str:
     )
 
 
+DAY_NAMES = dict(zip(WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                 "saturday", "sunday"), strict=True))  # fmt: skip
+
+
+def weekday(word: str) -> str | None:
+    """The day a word names: the start of a day's name, three letters at least ("tue",
+    "thurs", "saturday"), a plural ("tuesdays") or "weds"; never a word that merely begins
+    like one ("monkey", "sunny")."""
+    word = {"weds": "wed"}.get(word, word)
+    for day, name in DAY_NAMES.items():
+        if len(word) >= 3 and (name.startswith(word) or word == name + "s"):
+            return day
+    return None
+
+
 def weekdays(text: str, count: int | None = None) -> list[str]:
     """Weekday names: "tue thu", "Tue + Thu", "tuesday, thursday"."""
     words = re.findall(r"[a-z]+", clean(text))
     days = []
     for word in words:
-        day = next((d for d in WEEKDAYS if word.startswith(d)), None)
+        day = weekday(word)
         if day is None:
             if word in ("and", "or"):
                 continue

@@ -16,11 +16,13 @@ import datetime as dt
 import functools
 import logging
 
+from dialogs.callbacks import SNOOZE_HOURS, CheckinOffer, Snooze, build
 from dialogs.summary import weekly_summary
 from dialogs.zones import zone
 from protocols.codes import WEEKDAYS
 from protocols.ladder import strength_exercises
 from storage import (
+    Priority,
     Schedule,
     claim_reminder,
     claimed_since,
@@ -37,12 +39,14 @@ log = logging.getLogger(__name__)
 GRACE = dt.timedelta(hours=2)
 SUMMARY_AT = "18:00"  # Sunday evening, the runner's time
 SUNDAY = 6
-CHECKIN_KEYBOARD = [[["Check in now", "checkin:start"]], [["Snooze 1 h", "snooze:1"], ["Snooze 3 h", "snooze:3"]]]
+CHECKIN_KEYBOARD = [[["Check in now", build(CheckinOffer("start"))]],
+                    [[f"Snooze {h} h", build(Snooze(h))] for h in SNOOZE_HOURS]]  # fmt: skip
 # Runners per database call: at 100,000 runners one call for everyone held the database
 # thread (and so every runner's answer) for ~3 s a minute; a batch of 200 takes ~15 ms (up to
 # ~0.2 s when catching up after downtime, benchmarks/startup.py).
 BATCH = 200
-PRIORITY = {"checkin": 1, "nudge": 1, "snooze": 1, "strength": 0, "summary": 0}
+PRIORITY = {"checkin": Priority.REMINDER, "nudge": Priority.REMINDER, "snooze": Priority.REMINDER,
+            "strength": Priority.ROUTINE, "summary": Priority.ROUTINE}
 
 
 @functools.lru_cache(maxsize=65536)  # 2 days × 12 zones × every minute of a day fit

@@ -12,8 +12,11 @@ three. A typed answer comes below the question, so the next question is sent bel
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from dialogs import callbacks
+from dialogs.callbacks import FormAnswer
 from dialogs.chat import Chat, Keyboard
 from dialogs.forms import ECHO, SENT, Form, FormContext, Question
 from dialogs.parsing import Invalid
@@ -26,7 +29,19 @@ CLOSED = "That question is closed — please answer the latest one."
 NEED_TEXT = "I need a typed answer or a button here."
 RETURN_TO = "_return_to"
 END = "__end__"  # a `goto` target that finishes the form at once
-EXPIRED = "expired"  # `current()` dropped an expired draft and told the user
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """What `current()` found: the open form and its draft, or the expired case (the draft
+    was out of date, so it was dropped and the user told why; nothing is open now)."""
+
+    draft: Draft | None = None
+    form: Form | None = None
+    expired: bool = False
+
+
+EXPIRED = OpenForm(expired=True)
 
 
 def register(form: Form) -> Form:
@@ -35,7 +50,7 @@ def register(form: Form) -> Form:
 
 
 def callback_data(form: Form, q: Question, index: int) -> str:
-    return f"f:{form.name}:{q.id}:{index}"
+    return callbacks.build(FormAnswer(form.name, q.id, index))
 
 
 def keyboard(form: Form, q: Question, ctx: FormContext) -> Keyboard:
@@ -69,9 +84,22 @@ async def start(store: Store, chat: Chat, form: Form, ctx: FormContext,
     first = form.first(ctx)
     if first is None:
         await store.run(clear_draft, ctx.user_id)
-        await form.finish(ctx, chat, store)
+        await _finish(store, chat, form, ctx)
         return
     await ask(store, chat, form, first, ctx, note)
+
+
+async def _finish(store: Store, chat: Chat, form: Form, ctx: FormContext) -> None:
+    """The form's end, then the form it names next (e.g. onboarding → the first check-in)."""
+    following = await form.finish(ctx, chat, store)
+    if following is None:
+        return
+    nxt = FORMS[following]
+    fresh = FormContext(ctx.user_id, ctx.chat_id, ctx.first_name, ctx.today, ctx.now)
+    if nxt.opens is not None:
+        await nxt.opens(fresh, chat, store)
+    else:
+        await start(store, chat, nxt, fresh)
 
 
 UNREAD: Any = object()  # `current()`'s default: read the draft from the database
@@ -79,9 +107,9 @@ UNREAD: Any = object()  # `current()`'s default: read the draft from the databas
 
 async def current(store: Store, user_id: int, chat: Chat | None = None,
                   base: FormContext | None = None,
-                  draft: Draft | None = UNREAD) -> tuple[Draft, Form] | str | None:  # fmt: skip
-    """The open form and its draft (read here unless the caller read it with the zone); an
-    expired one is dropped (and the user told why)."""
+                  draft: Draft | None = UNREAD) -> OpenForm | None:  # fmt: skip
+    """The open form and its draft (read here unless the caller read it with the zone), None
+    when no form is open; an expired one is dropped (and the user told why): EXPIRED."""
     if draft is UNREAD:
         draft = await store.read(load_draft, user_id)
     if draft is None or draft.form not in FORMS or draft.question is None:
@@ -94,7 +122,7 @@ async def current(store: Store, user_id: int, chat: Chat | None = None,
             if chat is not None:
                 await chat.send(why)
             return EXPIRED
-    return draft, form
+    return OpenForm(draft, form)
 
 
 def _context(base: FormContext, answers: dict[str, Any]) -> FormContext:
@@ -120,9 +148,9 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
     while waiting: it is not applied to a question the runner had not seen; that one is asked
     again."""
     found = await current(store, base.user_id, chat, base, draft)
-    if found is None or found == EXPIRED:
-        return found == EXPIRED
-    draft, form = found
+    if found is None or found.expired:
+        return found is not None
+    draft, form = found.draft, found.form
     ctx = _context(base, dict(draft.answers))
     if draft.message_id is None:
         # the process stopped between saving this question and sending it: show it first,
@@ -136,30 +164,26 @@ async def answer_text(store: Store, chat: Chat, base: FormContext, text: str,
     return True
 
 
-async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
+async def answer_button(store: Store, chat: Chat, base: FormContext, pressed: FormAnswer,
                         draft: Draft | None = UNREAD,
                         ack: Callable[[], Awaitable[None]] | None = None,
                         message_id: int | None = None) -> str | None:  # fmt: skip
-    """A button press on message `message_id`; returns the text for the button's toast (None:
-    no toast). `ack` answers the press without a toast: called as soon as the press is known
-    to be valid."""
-    try:
-        _, form_name, qid, raw_index = data.split(":", 3)
-        index = int(raw_index)
-    except ValueError:
-        return "That button no longer works."
+    """A press of a form's button on message `message_id`; returns the text for the button's
+    toast (None: no toast). `ack` answers the press without a toast: called as soon as the
+    press is known to be valid."""
+    form_name, qid = pressed.form, pressed.question
     found = await current(store, base.user_id, chat, base, draft)
-    if found == EXPIRED:
+    if found is not None and found.expired:
         return None
-    if found is None or found[0].form != form_name or found[0].question != qid:
-        if found is not None and message_id is not None and message_id == found[0].message_id:
+    if found is None or found.draft.form != form_name or found.draft.question != qid:
+        if found is not None and message_id is not None and message_id == found.draft.message_id:
             await _show_current(store, chat, found, base, form_name, qid)
         return CLOSED
-    draft, form = found
+    draft, form = found.draft, found.form
     ctx = _context(base, dict(draft.answers))
-    label = _label(form, form.question(qid), ctx, index)
+    label = _label(form, form.question(qid), ctx, pressed.index)
     if label is None:
-        return "That button no longer works."
+        return callbacks.STALE
     # a valid press: stop the button's spinner now, beside storing it and asking on
     acked = asyncio.create_task(ack()) if ack is not None else None
     try:
@@ -171,13 +195,13 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, data: str,
     return None
 
 
-async def _show_current(store: Store, chat: Chat, found: tuple[Draft, Form], base: FormContext,
+async def _show_current(store: Store, chat: Chat, found: OpenForm, base: FormContext,
                         form_name: str, qid: str) -> None:  # fmt: skip
     """A press on the open form's own message, from the question answered just before the
     current one: a repeated press, or the process stopped between storing that answer and
     showing the next question. Make sure the message shows the current question (a no-op if
     it already does). Older or unknown questions cannot be on show there: nothing to do."""
-    draft, form = found
+    draft, form = found.draft, found.form
     if form_name != draft.form or qid not in draft.answers:  # "_…" facts are answers too
         return
     pressed = next((q for q in form.questions if q.id == qid), None)
@@ -219,9 +243,9 @@ async def not_text(store: Store, chat: Chat, base: FormContext) -> bool:
 async def reask(store: Store, chat: Chat, base: FormContext, note: str) -> bool:
     """Show the open form's current question again (e.g. after /start mid-form)."""
     found = await current(store, base.user_id, chat, base)
-    if found is None or found == EXPIRED:
-        return found == EXPIRED
-    draft, form = found
+    if found is None or found.expired:
+        return found is not None
+    draft, form = found.draft, found.form
     ctx = _context(base, dict(draft.answers))
     await ask(store, chat, form, form.question(draft.question), ctx, note)
     return True
@@ -242,7 +266,7 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
     `in_place` (a button answer), else below; or finish the form."""
     q = form.question(draft.question)
     try:
-        value = q.parse(text, ctx)
+        value = q.read(text, ctx)
     except Invalid as exc:
         await ask(store, chat, form, q, ctx, f"⚠️ {exc}")
         return
@@ -259,7 +283,7 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
     nxt = _next(form, q, value, ctx)  # after on_answer: it may add facts to the answers
     if nxt is None:
         await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
-        await form.finish(ctx, chat, store)  # clears the draft together with what it saves
+        await _finish(store, chat, form, ctx)  # clears the draft together with what it saves
         if shown is not None:  # after the result, so the result is the reply; cosmetic
             await chat.edit(shown, _answered(q, ctx))
         return

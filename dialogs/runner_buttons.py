@@ -1,13 +1,17 @@
 """The runner's buttons outside forms: coach consent and leaving, clinician invites, the ways
-out of dead-end states, and the menu a free message gets."""
+out of dead-end states, and the menu a free message gets (one handler per kind of button,
+dialogs/callbacks.py)."""
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from dialogs import exits, linking, runner, settings, texts
+from dialogs.callbacks import STALE, ClinicianInvite, Exit, Leave, Link, Menu, SettingsAt
 from dialogs.chat import Chat
-from dialogs.context import onboarded
+from dialogs.context import answer_query, base_of, onboarded
 from dialogs.forms import FormContext
+from dialogs.pausing import set_pause
+from dialogs.progress_handlers import plan_reply
 from storage import Store, get_runner
 
 ASK = {
@@ -31,71 +35,87 @@ def _ask_what(db, user_id: int) -> str:
     return next((ASK[s] for s in found if s in ASK), "look at their plan")
 
 
-async def press(update: Update, context: ContextTypes.DEFAULT_TYPE, store: Store, chat: Chat,
-                base: FormContext, data: str) -> None:  # fmt: skip
+async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Store, Chat, FormContext]:
+    """Every button here answers the press first (no toast), then replies in the chat."""
+    store, chat, base = await base_of(update, context)
+    await answer_query(update.callback_query)
+    return store, chat, base
+
+
+async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Link) -> None:
+    """The runner's consent to link to a coach (from /coach <code> or an invite link)."""
+    store, chat, base = await _pressed(update, context)
     user = update.effective_user
-    username = context.bot.username
-    kind, _, rest = data.partition(":")
-    if kind == "link":
-        if rest == "n":
-            await chat.send("OK — not linked, and the coach was not told. A new invite link works any time.")
-        elif await onboarded(store, chat, user.id):
-            await chat.send(await store.run(linking.accept, user.id, chat.chat_id, user.first_name or "",
-                                            rest.removeprefix("y:")))  # fmt: skip
-            _wake(chat)
-    elif kind == "leave":
-        if rest == "keep":
-            await chat.send("OK — you stay linked.")
-            return
-        try:
-            coach_id = int(rest)
-        except ValueError:
-            await chat.send("That button no longer works.")
-            return
-        await chat.send(await store.run(linking.leave, user.id, coach_id))
+    if pressed.code is None:
+        await chat.send("OK — not linked, and the coach was not told. A new invite link works any time.")
+    elif await onboarded(store, chat, user.id):
+        await chat.send(await store.run(linking.accept, user.id, chat.chat_id, user.first_name or "", pressed.code))
         _wake(chat)
-    elif kind == "rinv":
-        if rest == "n":
-            await chat.send("OK — nothing was linked.")
-            return
-        await chat.send(await store.run(linking.clinician_accept, user.id, chat.chat_id,
-                                        user.first_name or "", rest.removeprefix("y:"), username))  # fmt: skip
-        _wake(chat)
-    elif kind == "exit" and await onboarded(store, chat, user.id):
-        await _exit(store, chat, base, rest, username)
-    elif kind == "settings" and await onboarded(store, chat, user.id):
-        if rest not in {q.id for q in settings.QUESTIONS}:
-            await chat.send("That button no longer works.")
-            return
-        await open_settings(store, chat, base, rest)
-    elif kind == "menu":
-        await _menu(update, context, store, chat, base, rest)
 
 
-async def _exit(store: Store, chat: Chat, base: FormContext, what: str, username: str) -> None:
-    if what == "invite":
-        await chat.send(await store.run(linking.clinician_invite, base.user_id, username))
-    elif what == "ask":
+async def leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Leave) -> None:
+    """Unlink from a coach (/coach leave), or stay linked."""
+    store, chat, base = await _pressed(update, context)
+    if pressed.coach_id is None:
+        await chat.send("OK — you stay linked.")
+        return
+    await chat.send(await store.run(linking.leave, update.effective_user.id, pressed.coach_id))
+    _wake(chat)
+
+
+async def clinician_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: ClinicianInvite) -> None:
+    """A clinician accepts (or declines) a runner's invite."""
+    store, chat, base = await _pressed(update, context)
+    if pressed.code is None:
+        await chat.send("OK — nothing was linked.")
+        return
+    user = update.effective_user
+    await chat.send(await store.run(linking.clinician_accept, user.id, chat.chat_id, user.first_name or "",
+                                    pressed.code, context.bot.username))  # fmt: skip
+    _wake(chat)
+
+
+async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: SettingsAt) -> None:
+    """A way out that opens /settings at one question."""
+    store, chat, base = await _pressed(update, context)
+    if not await onboarded(store, chat, base.user_id):
+        return
+    if pressed.question not in {q.id for q in settings.QUESTIONS}:
+        await chat.send(STALE)
+        return
+    await open_settings(store, chat, base, pressed.question)
+
+
+async def exit_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Exit) -> None:
+    """Invite your clinician, ask my coach, turn reminders on."""
+    store, chat, base = await _pressed(update, context)
+    if not await onboarded(store, chat, base.user_id):
+        return
+    if pressed.what == "invite":
+        await chat.send(await store.run(linking.clinician_invite, base.user_id, context.bot.username))
+    elif pressed.what == "ask":
         await chat.send(await store.run(lambda db: linking.ask_coach(db, base.user_id, _ask_what(db, base.user_id))))
         _wake(chat)
-    elif what == "unpause":
-        from dialogs import handlers  # the same change as /resume
-
+    elif pressed.what == "unpause":  # the same change as /resume
         row = await store.run(get_runner, base.user_id)
         if row.paused:
-            await store.run(handlers._set_pause, base.user_id, False, base.now)
+            await store.run(set_pause, base.user_id, False, base.now)
         await chat.send(f"Reminders are on again at {row.checkin_time}. /checkin any time.")
 
 
-async def _menu(update, context, store: Store, chat: Chat, base: FormContext, what: str) -> None:
-    if what == "help":
+async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Menu) -> None:
+    """The menu a free message gets: help, settings, the week's plan."""
+    store, chat, base = await _pressed(update, context)
+    if pressed.what == "help":
         await chat.send(texts.HELP)
-    elif what == "settings" and await onboarded(store, chat, base.user_id):
+    elif pressed.what == "settings" and await onboarded(store, chat, base.user_id):
         await open_settings(store, chat, base)
-    elif what == "plan" and await onboarded(store, chat, base.user_id):
-        from dialogs import progress_handlers
+    elif pressed.what == "plan" and await onboarded(store, chat, base.user_id):
+        await chat.send(await store.run(plan_reply, base.user_id, base.today))
 
-        await chat.send(await store.run(progress_handlers._plan, base.user_id, base.today))
+
+ROUTES = {Link: link_button, Leave: leave_button, ClinicianInvite: clinician_button,
+          SettingsAt: settings_button, Exit: exit_button, Menu: menu_button}  # fmt: skip
 
 
 def _wake(chat: Chat) -> None:

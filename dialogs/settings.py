@@ -13,18 +13,26 @@ from dialogs import changes, linking
 from dialogs.chat import Chat
 from dialogs.checkin import event_date
 from dialogs.forms import Form, FormContext, Question
-from dialogs.onboarding import SITE_NAMES, SITES, _site
 from dialogs.parsing import (
     Invalid,
     clean,
     clock_time,
     time_zone,
     weekdays,
-    weekly_minutes,
     weight_kg,
     yes_no,
 )
 from dialogs.runner import END, register
+from dialogs.vocabulary import (
+    SITE_NAMES,
+    SITES,
+    TZ_OK,
+    YES_NO,
+    choice,
+    site_code,
+    tz_confirmed,
+    weekly,
+)
 from dialogs.zones import zone as zone_of
 from protocols.codes import HIGH_RISK_SITES, WEEKDAYS, Site
 from protocols.ladder import LADDER, Phase
@@ -51,8 +59,6 @@ NUDGE = {"1 h": 1, "2 h": 2, "3 h": 3, "4 h": 4, "Off": None}
 DAY_BUTTONS = (("Mon", "Tue", "Wed", "Thu"), ("Fri", "Sat", "Sun"))
 RUN_DAYS = {"Mon Wed Fri": "mon wed fri", "Tue Thu Sat": "tue thu sat",
             "Mon Thu Sat": "mon thu sat", "Tue Fri Sun": "tue fri sun"}  # fmt: skip
-WEEKLY = {"1 h": 60, "2 h": 120, "3 h": 180, "4 h": 240, "5 h": 300, "6 h+": 360}
-YES_NO = (("Yes", "No"),)
 KEEP = "Keep as it is"
 
 
@@ -60,7 +66,7 @@ def _days(values) -> str:
     return " + ".join(d.capitalize() for d in values)
 
 
-def _menu(text: str, ctx: FormContext) -> str:
+def _menu(text: str) -> str:
     for label, target in MENU.items():
         if clean(label) == clean(text):
             return target
@@ -95,16 +101,6 @@ def _menu_buttons(ctx: FormContext):
     return (*rows, ("✅ Done",))
 
 
-def _choice(options: dict, what: str):
-    def parse(text: str, ctx: FormContext):
-        for label, value in options.items():
-            if clean(label) == clean(text):
-                return value
-        raise Invalid(f"Please choose {what} with a button.")
-
-    return parse
-
-
 def _back(value, ctx: FormContext) -> str:
     return "menu"
 
@@ -134,6 +130,10 @@ def _tz_confirm_prompt(ctx: FormContext) -> str:
     return f"I understood {ctx.answers['_tz_new']} — it is {local:%H:%M} there now. Is that right?"
 
 
+def _run_days(text: str) -> list[str]:
+    return weekdays(RUN_DAYS.get(text.strip(), text))
+
+
 def _tz_goto(value, ctx: FormContext) -> str:
     return "menu" if value else "tz"
 
@@ -142,7 +142,7 @@ def _strength_1_goto(value, ctx: FormContext) -> str:
     return "menu" if len(value) == 2 else "strength_2"
 
 
-def _strength_1_parse(text: str, ctx: FormContext) -> list[str]:
+def _strength_1_parse(text: str) -> list[str]:
     days = weekdays(text)
     if len(days) > 2:
         raise Invalid("Please choose two days for strength work.")
@@ -171,22 +171,22 @@ def _coach_prompt(ctx: FormContext) -> str:
 QUESTIONS = (
     Question("menu", _menu_prompt, _menu, buttons=_menu_buttons, goto=lambda v, ctx: v,
              show=lambda v: next(k for k, t in MENU.items() if t == v)),  # fmt: skip
-    Question("site", "Which bone was injured? Pick the closest description.", _site,
+    Question("site", "Which bone was injured? Pick the closest description.", site_code,
              buttons=tuple((label,) for label in SITES), goto=_back,
              show=lambda v: SITE_NAMES[Site(v)]),  # fmt: skip
     Question("walking_cleared", "Has your clinician said you can walk for exercise?",
-             lambda t, ctx: yes_no(t), buttons=YES_NO, goto=_back),  # fmt: skip
+             yes_no, buttons=YES_NO, goto=_back),  # fmt: skip
     Question("running_cleared", _running_prompt, _running, buttons=_running_buttons, goto=_back),
     Question("weight_kg", "Your body weight now? Type kg or lb, e.g. 62 kg or 137 lb.",
-             lambda t, ctx: weight_kg(t), goto=_back, show=lambda v: f"{v:g} kg"),  # fmt: skip
+             weight_kg, goto=_back, show=lambda v: f"{v:g} kg"),  # fmt: skip
     Question("pre_injury", "Before the injury, how much did you run in a typical week? Pick one "
-             "or type minutes, hours, km or miles.", lambda t, ctx: WEEKLY.get(t.strip()) or weekly_minutes(t),
+             "or type minutes, hours, km or miles.", weekly,
              buttons=(("1 h", "2 h", "3 h"), ("4 h", "5 h", "6 h+")), goto=_back,
              show=lambda v: f"{v} min a week"),  # fmt: skip
     Question("has_alterg", "Do you have access to an anti-gravity treadmill (AlterG)?",
-             lambda t, ctx: yes_no(t), buttons=YES_NO, goto=_back),  # fmt: skip
+             yes_no, buttons=YES_NO, goto=_back),  # fmt: skip
     Question("run_days", "Which days for running, once your plan runs on set days? Pick or type "
-             "days (e.g. Mon Wed Fri).", lambda t, ctx: weekdays(RUN_DAYS.get(t.strip(), t)),
+             "days (e.g. Mon Wed Fri).", _run_days,
              buttons=(("Mon Wed Fri", "Tue Thu Sat"), ("Mon Thu Sat", "Tue Fri Sun")), goto=_back,
              show=_days),  # fmt: skip
     Question("strength_1", "Strength days: which is the first? (Or type both, e.g. Tue Fri.)",
@@ -195,17 +195,17 @@ QUESTIONS = (
              f"{_days(ctx.answers['strength_1'])})?", _strength_2, buttons=_strength_2_buttons,
              goto=_back, show=_days),  # fmt: skip
     Question("checkin_time", "New check-in reminder time? (e.g. 07:30)",
-             lambda t, ctx: clock_time(t), buttons=(("06:30", "07:00", "07:30"), ("08:00", "08:30", "09:00")),
+             clock_time, buttons=(("06:30", "07:00", "07:30"), ("08:00", "08:30", "09:00")),
              goto=_back),  # fmt: skip
     Question("tz", "Your time zone? Type a city (e.g. Berlin) or a zone name.",
-             lambda t, ctx: time_zone(t), buttons=(("Europe/London", "Europe/Berlin"),
+             time_zone, buttons=(("Europe/London", "Europe/Berlin"),
              ("America/New_York", "Asia/Kolkata")), goto=lambda v, ctx: "tz_ok"),  # fmt: skip
-    Question("tz_ok", _tz_confirm_prompt, lambda t, ctx: yes_no(t.replace("No, change it", "no")),
-             buttons=(("Yes", "No, change it"),), goto=_tz_goto),  # fmt: skip
+    Question("tz_ok", _tz_confirm_prompt, tz_confirmed,
+             buttons=TZ_OK, goto=_tz_goto),  # fmt: skip
     Question("nudge_hours", "If you have not checked in, remind me again how much later?",
-             _choice(NUDGE, "1–4 h or Off"), buttons=(("1 h", "2 h", "3 h", "4 h"), ("Off",)),
+             choice(NUDGE, "1–4 h or Off"), buttons=(("1 h", "2 h", "3 h", "4 h"), ("Off",)),
              goto=_back),  # fmt: skip
-    Question("coach", _coach_prompt, _choice({"Unlink": True, KEEP: False}, "an answer"),
+    Question("coach", _coach_prompt, choice({"Unlink": True, KEEP: False}, "an answer"),
              buttons=(("Unlink", KEEP),), goto=_back),  # fmt: skip
 )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from dialogs import coach_words as words
 from dialogs import history as history_view
+from dialogs.callbacks import Pick, build
 from dialogs.zones import zone
 from storage import RunnerRow, get_coach, history, latest_decision, unseen_alerts
 from storage.clearances import clearance_reports
@@ -69,7 +70,7 @@ def _command(purpose: str) -> str:
 
 
 def choices(athletes: list[tuple[int, RunnerRow]], purpose: str) -> Keyboard:
-    return [[(f"#{ref} {words.label(runner)}", f"p:{purpose}:{runner.user_id}")] for ref, runner in athletes]
+    return [[(f"#{ref} {words.label(runner)}", build(Pick(purpose, runner.user_id)))] for ref, runner in athletes]
 
 
 def linked(db, coach_id: int, runner_id: int) -> Found:
@@ -143,7 +144,7 @@ def athletes_view(db, coach_id: int, now: dt.datetime) -> tuple[str, Keyboard | 
             where = f"{words.stage_words(latest.stage)}{stopped}; last check-in {words.day(latest.date)}"
         lines.append(f"#{ref} {colour} {words.label(runner)} — {where}")
         short = f"{latest.stage}{' stopped' if latest.action == 'stop' else ''} · {words.day(latest.date)}" if latest else "no check-in"  # noqa: E501
-        keyboard.append([(f"{colour} {words.name(runner)} · {words.site(runner)} · {short}", f"p:card:{runner.user_id}")])
+        keyboard.append([(f"{colour} {words.name(runner)} · {words.site(runner)} · {short}", build(Pick("card", runner.user_id)))])
     lines += ["", LEGEND, "Tap an athlete for their card. Commands take a name or number, "
               f"e.g. /clear {words.name(athletes[0][1])} or /hold {athletes[0][0]}."]  # fmt: skip
     return "\n".join(lines), keyboard
@@ -177,7 +178,7 @@ def card(db, coach_id: int, runner: RunnerRow, ref: int, now: dt.datetime) -> tu
             _, her = words.pronouns(runner)
             lines.append(f"{who} says {her} clinician cleared {report.kind} "
                          f"(reported {words.day(report.reported_at.astimezone(tz).date())}).")  # fmt: skip
-            keyboard.append([(f"✅ Confirm {report.kind} clearance for {who}", f"p:clear_{report.kind}:{runner.user_id}")])
+            keyboard.append([(f"✅ Confirm {report.kind} clearance for {who}", build(Pick(f"clear_{report.kind}", runner.user_id)))])
     alerts = [a for a in unseen_alerts(db, coach_id) if a.runner_id == runner.user_id]
     if alerts:
         lines.append("Open alerts: " + "; ".join(
@@ -201,10 +202,10 @@ def action_buttons(runner: RunnerRow, latest, walking: bool, running: bool, held
     rid = runner.user_id
     row: list[tuple[str, str]] = []
     if not (walking and running):
-        row.append(("Clear…", f"p:clear:{rid}"))
+        row.append(("Clear…", build(Pick("clear", rid))))
     stopped = latest is not None and latest.action == "stop"
     if stopped or held:
-        row.append(("Resume plan", f"p:resume:{rid}"))
+        row.append(("Resume plan", build(Pick("resume", rid))))
     if not held:
-        row.append(("Hold", f"p:hold:{rid}"))
+        row.append(("Hold", build(Pick("hold", rid))))
     return [row] if row else []

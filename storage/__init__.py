@@ -45,6 +45,7 @@ from storage.integrity import UnusableDatabase, check_file, quick_check
 from storage.migrations import MIGRATIONS, migrate, schema_version
 from storage.outbox import (
     OutboxMessage,
+    Priority,
     backlog_count,
     claim_due,
     delete_finished_before,

@@ -17,11 +17,23 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from sqlite_utils import Database
 
 from storage.db import parse_utc, utc_iso
+
+
+class Priority(IntEnum):
+    """How soon a row goes out: higher first (claim_due), and from `URGENT` up the sender's
+    shorter maximum age and the runner told if it cannot be delivered (bot/outbox.py)."""
+
+    ROUTINE = 0  # strength pings, weekly summaries, digests
+    REMINDER = 1  # the morning check-in and its nudges
+    NOTICE = 3  # a person told of what someone else did (a link, a coach's action)
+    REVIEW = 5  # a coach asked to review an athlete
+    URGENT = 10  # a red-flag alert to the coach, or the runner told it did not get through
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +81,7 @@ def enqueue(
     *,
     runner_id: int | None = None,
     about: Iterable[int] = (),
-    priority: int = 0,
+    priority: int = Priority.ROUTINE,
 ) -> int | None:
     """Queue a message; its id, or None if `dedupe_key` was already used.
 

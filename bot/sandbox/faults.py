@@ -10,6 +10,7 @@ import math
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,21 +167,22 @@ class CallRecord:
     # fault: "error_5xx", "retry_after", "drop", "slow" (answered late but otherwise "ok")
     outcome: str
     status: int  # HTTP status answered (0 when the connection was dropped)
-    at: float  # time.time()
+    at: float  # the sandbox's clock: time.time() unless given another
     description: str | None = None
 
 
 class CallLog:
     """Every Bot API call the sandbox answered, plus counters by method and by outcome."""
 
-    def __init__(self, maxlen: int = 100_000):
+    def __init__(self, maxlen: int = 100_000, clock: Callable[[], float] = time.time):
+        self._clock = clock
         self.records: deque[CallRecord] = deque(maxlen=maxlen)
         self.by_method: Counter[str] = Counter()
         self.by_outcome: Counter[str] = Counter()
 
     def add(self, method: str, chat_id: Any, outcome: str, status: int,
             description: str | None = None) -> CallRecord:
-        record = CallRecord(method, chat_id, outcome, status, time.time(), description)
+        record = CallRecord(method, chat_id, outcome, status, self._clock(), description)
         self.records.append(record)
         self.by_method[method] += 1
         self.by_outcome[outcome] += 1

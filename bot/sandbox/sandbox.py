@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +33,8 @@ class Sandbox:
                  bot_id: int | None = None, bot_username: str = "stridecoach_sandbox_bot",
                  bot_name: str = "StrideCoach", rate_limits: RateLimits | bool = False,
                  faults: Faults | None = None, seed: int = 0, webhook_retry_delay: float = 0.05,
-                 control: bool = True, log_size: int = 100_000):
+                 control: bool = True, log_size: int = 100_000,
+                 clock: Callable[[], float] | None = None):
         self.host = host
         self.port = port
         bot = Person(id=bot_id or DEFAULT_BOT_ID, first_name=bot_name, username=bot_username,
@@ -42,9 +44,10 @@ class Sandbox:
             rate_limits = RateLimits(enabled=rate_limits)
         self.limits = rate_limits
         self.faults = faults or Faults(seed=seed)
-        self.log = CallLog(log_size)
+        # `clock`: what the call log's times and the rate limits read (a test's virtual time)
+        self.log = CallLog(log_size, clock or time.time)
         self.api = Api(self.world, self.faults, self.limits, self.log, token,
-                       bot_id_from_token=bot_id is None)
+                       bot_id_from_token=bot_id is None, clock=clock or time.monotonic)
         self.webhook_sender = WebhookSender(self.world, retry_delay=webhook_retry_delay)
         self.app = build_app(self.api)
         if control:
@@ -159,6 +162,13 @@ class Sandbox:
         return self.world.commands.get(commands_key(Params(values)), [])
 
     # --- waiting -----------------------------------------------------------------------------
+
+    async def wait_answered(self, timeout: float = 10.0) -> None:
+        """Wait until no Bot API call is being answered (a slow answer lands after its
+        client gave up waiting)."""
+        async with asyncio.timeout(timeout):
+            while self.api.answering:
+                await asyncio.sleep(0.005)
 
     async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0,
                         chats: list[ChatState] | None = None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -31,6 +32,8 @@ class Api:
     log: CallLog
     token: str | None = None  # if set, other tokens get 401
     bot_id_from_token: bool = True
+    clock: Callable[[], float] = time.monotonic  # what the rate limits count in
+    answering: int = 0  # Bot API calls being answered now
 
 
 API = web.AppKey("api", Api)
@@ -76,6 +79,14 @@ def adopt_token(api: Api, token: str) -> None:
 
 async def handle_method(request: web.Request) -> web.StreamResponse:
     api = request.app[API]
+    api.answering += 1
+    try:
+        return await _answer_method(api, request)
+    finally:
+        api.answering -= 1
+
+
+async def _answer_method(api: Api, request: web.Request) -> web.StreamResponse:
     token, method = request.match_info["token"], request.match_info["method"]
     if api.token is not None and token != api.token:
         api.log.add(method, None, "error", 401, "Unauthorized")
@@ -116,7 +127,7 @@ async def handle_method(request: web.Request) -> web.StreamResponse:
         return error(exc)
     limited = key in RATE_LIMITED_METHODS
     if limited:
-        wait = api.limits.wait_needed(chat_id, time.monotonic())
+        wait = api.limits.wait_needed(chat_id, api.clock())
         if wait > 0:
             seconds = RateLimits.retry_after(wait)
             api.log.add(method, chat_id, "rate_limited", 429)
@@ -128,7 +139,7 @@ async def handle_method(request: web.Request) -> web.StreamResponse:
         api.log.add(method, chat_id, "error", exc.code, exc.description)
         return error(exc)
     if limited:
-        api.limits.record(chat_id, time.monotonic())
+        api.limits.record(chat_id, api.clock())
     api.log.add(method, chat_id, fault or "ok", 200)
     return answer(result)
 

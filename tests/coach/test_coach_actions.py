@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from dialogs import coach_actions
+from dialogs.callbacks import parse
 from dialogs.squad import find
 from storage import (
     get_runner,
@@ -72,13 +73,13 @@ def test_a_clearance_is_undone_until_a_check_in_reads_it(db):
     done = coach_actions.perform(db, 900, 1, "running", "k5", NOW)
     assert done.done and get_runner(db, 1).profile.running_cleared
     action = action_by_key(db, "k5")
-    undone = coach_actions.undo(db, 900, str(action.id), NOW)
+    undone = coach_actions.undo(db, 900, action.id, NOW)
     assert undone.done and not get_runner(db, 1).profile.running_cleared and events(db, "running_cleared") == 0
-    assert coach_actions.undo(db, 900, str(action.id), NOW).text.startswith("Already undone by you at 09:14")
+    assert coach_actions.undo(db, 900, action.id, NOW).text.startswith("Already undone by you at 09:14")
     # cleared again, then a check-in reads it: no undo any more
     coach_actions.perform(db, 900, 1, "running", "k6", NOW)
     save_checkin_and_decision(db, 1, make_checkin(D0), make_decision(D0))
-    late = coach_actions.undo(db, 900, str(action_by_key(db, "k6").id), NOW)
+    late = coach_actions.undo(db, 900, action_by_key(db, "k6").id, NOW)
     assert not late.done and "already used the running clearance" in late.text
     assert get_runner(db, 1).profile.running_cleared
 
@@ -86,7 +87,7 @@ def test_a_clearance_is_undone_until_a_check_in_reads_it(db):
 def test_another_coach_cannot_undo_or_act(db):
     upsert_coach(db, 901, 901, "Lee")
     coach_actions.perform(db, 900, 1, "hold", "k7", NOW)
-    assert coach_actions.undo(db, 901, str(action_by_key(db, "k7").id), NOW).text == "That button no longer works."
+    assert coach_actions.undo(db, 901, action_by_key(db, "k7").id, NOW).text == "That button no longer works."
     assert coach_actions.perform(db, 901, 1, "resume", "k8", NOW).text == "That athlete is no longer linked to you."
 
 
@@ -97,7 +98,7 @@ def test_prompts_name_the_athlete_and_refuse_old_confirmations(db):
     assert [row[0][0] for row in keyboard] == ["✅ Clear running", "Cancel"]
     stamp = int(NOW.timestamp())
     late = NOW + dt.timedelta(seconds=coach_actions.PROMPT_VALID_S + 1)
-    assert "expired" in coach_actions.confirm_press(db, 900, f"k:running:1:{stamp}", late).text
-    assert coach_actions.confirm_press(db, 900, f"k:running:1:{stamp}", NOW).done
-    assert coach_actions.confirm_press(db, 900, f"k:running:1:{stamp}", late).text == "Already done by you at 09:14."
-    assert coach_actions.confirm_press(db, 900, "k:running:x:1", NOW).text == "That button no longer works."
+    assert "expired" in coach_actions.confirm_press(db, 900, parse(f"k:running:1:{stamp}"), late).text
+    assert coach_actions.confirm_press(db, 900, parse(f"k:running:1:{stamp}"), NOW).done
+    assert coach_actions.confirm_press(db, 900, parse(f"k:running:1:{stamp}"), late).text == "Already done by you at 09:14."
+    assert coach_actions.confirm_press(db, 900, parse("k:running:x:1"), NOW).text == "That button no longer works."

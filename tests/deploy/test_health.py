@@ -5,6 +5,9 @@ import datetime as dt
 from aiohttp import web
 
 from bot import health
+from bot.inbox import Inbox
+from bot.services import BotServices
+from bot.settings import Settings
 from storage import Store, enqueue, migrate
 from tests.deploy.helpers import http
 
@@ -17,8 +20,15 @@ class FakeSender:
 
 
 class FakeApp:
-    def __init__(self, bot_data):
-        self.bot_data = bot_data
+    def __init__(self, found):
+        self.bot_data = {}
+        found.install(self)
+
+
+def services_of(store, **fields) -> BotServices:
+    """The services /healthz reads, at the fixed time NOW."""
+    return BotServices(store=store, settings=Settings(), inbox=Inbox(None, store),  # type: ignore[arg-type]
+                       clock=lambda: NOW, **fields)  # fmt: skip
 
 
 async def make_store(tmp_path) -> Store:
@@ -31,9 +41,8 @@ async def test_healthy_with_a_recent_tick(tmp_path):
     store = await make_store(tmp_path)
     try:
         await store.run(enqueue, 1, "reminder", {"text": "Hi"})
-        bot_data = {"store": store, "sender": FakeSender(), "clock": lambda: NOW,
-                    "last_tick": NOW - dt.timedelta(minutes=2)}  # fmt: skip
-        healthy, body = await health.report(bot_data)
+        found = services_of(store, outbox=FakeSender(), last_tick=NOW - dt.timedelta(minutes=2))
+        healthy, body = await health.report(found)
         assert healthy and body["status"] == "ok" and body["problems"] == []
         assert body["database"] == {"ok": True, "error": None}
         assert body["outbox_backlog"] == 1
@@ -46,15 +55,14 @@ async def test_healthy_with_a_recent_tick(tmp_path):
 async def test_a_stale_tick_is_unhealthy(tmp_path):
     store = await make_store(tmp_path)
     try:
-        bot_data = {"store": store, "clock": lambda: NOW,
-                    "last_tick": NOW - dt.timedelta(minutes=3, seconds=1)}  # fmt: skip
-        healthy, body = await health.report(bot_data)
+        found = services_of(store, last_tick=NOW - dt.timedelta(minutes=3, seconds=1))
+        healthy, body = await health.report(found)
         assert not healthy and body["status"] == "unhealthy"
         assert body["problems"] == ["no scheduler tick for 181 s"]
         # no tick yet: the start of the health server counts as one
-        del bot_data["last_tick"]
-        assert (await health.report(bot_data, started=NOW - dt.timedelta(minutes=1)))[0]
-        assert not (await health.report(bot_data, started=NOW - dt.timedelta(minutes=4)))[0]
+        found.last_tick = None
+        assert (await health.report(found, started=NOW - dt.timedelta(minutes=1)))[0]
+        assert not (await health.report(found, started=NOW - dt.timedelta(minutes=4)))[0]
     finally:
         store.close()
 
@@ -62,7 +70,7 @@ async def test_a_stale_tick_is_unhealthy(tmp_path):
 async def test_an_unreachable_database_is_unhealthy(tmp_path):
     store = await make_store(tmp_path)
     store.close()  # its thread is gone: every call fails
-    healthy, body = await health.report({"store": store, "clock": lambda: NOW, "last_tick": NOW})
+    healthy, body = await health.report(services_of(store, last_tick=NOW))
     assert not healthy and body["problems"] == ["database unreachable"]
     assert body["database"]["ok"] is False and body["database"]["error"]
     assert body["outbox_backlog"] is None
@@ -70,18 +78,18 @@ async def test_an_unreachable_database_is_unhealthy(tmp_path):
 
 async def test_the_endpoint_answers_200_or_503(tmp_path):
     store = await make_store(tmp_path)
-    bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW}
+    found = services_of(store, last_tick=NOW)
     web_app = web.Application()
-    health.add_routes(web_app, FakeApp(bot_data))
+    health.add_routes(web_app, FakeApp(found))
     runner = await health.start_server(web_app, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/healthz"
     try:
         status, body = await http("GET", url)
         assert status == 200 and body["status"] == "ok"
-        bot_data["last_tick"] = NOW - dt.timedelta(hours=1)
+        found.last_tick = NOW - dt.timedelta(hours=1)
         status, body = await http("GET", url)
         assert status == 503 and body["status"] == "unhealthy"
-        bot_data["last_tick"] = NOW
+        found.last_tick = NOW
         store.close()
         status, body = await http("GET", url)
         assert status == 503 and body["problems"] == ["database unreachable"]
@@ -98,8 +106,8 @@ async def test_bot_side_time_per_update_is_reported_as_a_histogram(tmp_path):
         histogram.add(ms / 1000)
     store = await make_store(tmp_path)
     try:
-        bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW, "histogram": histogram}
-        _, body = await health.report(bot_data)
+        found = services_of(store, last_tick=NOW, histogram=histogram)
+        _, body = await health.report(found)
     finally:
         store.close()
     updates = body["updates"]
@@ -119,24 +127,24 @@ async def test_a_long_bot_wide_pause_and_a_failing_sender_are_unhealthy(tmp_path
     store = await make_store(tmp_path)
     try:
         sender = OutboxSender(None, store)  # type: ignore[arg-type] - health() needs no bot
-        bot_data = {"store": store, "sender": sender, "clock": lambda: NOW, "last_tick": NOW}
-        assert (await health.report(bot_data))[0]
+        found = services_of(store, outbox=sender, last_tick=NOW)
+        assert (await health.report(found))[0]
         sender._pacer.pause(30)  # a short flood-control pause is normal
-        assert (await health.report(bot_data))[0]
+        assert (await health.report(found))[0]
         sender._pacer.pause(590)  # Telegram asked for ten minutes of silence
-        healthy, body = await health.report(bot_data)
+        healthy, body = await health.report(found)
         assert not healthy and body["problems"] == ["outbox sender paused by flood control for 590 s more"]
 
         sender = OutboxSender(None, store)  # type: ignore[arg-type]
-        bot_data["sender"] = sender
+        found.outbox = sender
         try:
             raise RuntimeError("claim failed")
         except RuntimeError:
             sender._loop_error("sender loop error")
-        healthy, body = await health.report(bot_data)
+        healthy, body = await health.report(found)
         assert not healthy and body["problems"] == ["outbox sender failed 0 s ago"]
         sender.loop_error_at -= 61  # a minute later, with no new error
-        assert (await health.report(bot_data))[0]
+        assert (await health.report(found))[0]
     finally:
         store.close()
 
@@ -144,7 +152,7 @@ async def test_a_long_bot_wide_pause_and_a_failing_sender_are_unhealthy(tmp_path
 async def test_a_failed_write_is_unhealthy_until_writes_succeed_again(tmp_path):
     store = await make_store(tmp_path)
     try:
-        bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW}
+        found = services_of(store, last_tick=NOW)
 
         def full(db):
             db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
@@ -160,16 +168,16 @@ async def test_a_failed_write_is_unhealthy_until_writes_succeed_again(tmp_path):
             assert "full" in str(exc)
         else:
             raise AssertionError("the write was meant to meet a full disk")
-        healthy, body = await health.report(bot_data)
+        healthy, body = await health.report(found)
         assert not healthy
         assert body["problems"][0].startswith("database write failed 0 s ago (SQLITE_FULL")
         assert body["database"]["ok"]  # reads still work: only the health line tells
         # space again, a write succeeds; a minute after the failure it is healthy again
         await store.run(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
         await store.run(big_write)
-        assert not (await health.report(bot_data))[0]  # still within the minute
+        assert not (await health.report(found))[0]  # still within the minute
         store.health.failed_at -= 61
-        assert (await health.report(bot_data))[0]
+        assert (await health.report(found))[0]
     finally:
         store.close()
 
@@ -180,17 +188,17 @@ async def test_the_last_update_failing_is_unhealthy_for_a_minute(tmp_path):
     store = await make_store(tmp_path)
     try:
         outcomes = Outcomes()
-        bot_data = {"store": store, "clock": lambda: NOW, "last_tick": NOW, "update_outcomes": outcomes}
+        found = services_of(store, last_tick=NOW, update_outcomes=outcomes)
         bad, good = object(), object()
         outcomes.failed(bad)
         outcomes.done(bad)
-        healthy, body = await health.report(bot_data)
+        healthy, body = await health.report(found)
         assert not healthy and body["problems"] == ["the last update failed 0 s ago"]
         outcomes.done(good)  # the next one went through
-        assert (await health.report(bot_data))[0]
+        assert (await health.report(found))[0]
         outcomes.failed(bad)
         outcomes.done(bad)
         outcomes.failed_at -= 61
-        assert (await health.report(bot_data))[0]
+        assert (await health.report(found))[0]
     finally:
         store.close()

@@ -108,10 +108,13 @@ class FakeApp:
 
     def __init__(self, store):
         from bot.inbox import Inbox
+        from bot.services import BotServices
+        from bot.settings import Settings
 
         self.update_queue = asyncio.Queue()
         self.bot_data = {}
-        self.bot_data["inbox"] = Inbox(self, store)
+        self.inbox = Inbox(self, store)
+        BotServices(store=store, settings=Settings(), inbox=self.inbox).install(self)
 
 
 async def test_the_webhook_server_stores_good_updates_and_refuses_the_rest(
@@ -152,7 +155,7 @@ async def test_the_webhook_server_stores_good_updates_and_refuses_the_rest(
         refused = json.dumps({"update_id": 8}).encode()
         assert (await http("POST", url, refused, good))[0] == 200
         assert app.update_queue.get_nowait().update_id == 8
-        assert app.bot_data["inbox"].unstored == 1
+        assert app.inbox.unstored == 1
 
         async def bug(*args):
             raise RuntimeError("not the database")

@@ -1,49 +1,24 @@
-"""Every parser of dialogs/parsing.py, table-driven: what a runner may type (valid), the edges
-of each range and unit, and what gets a re-prompt (invalid) with the message the runner reads.
-
-A row is (typed text, expected value) or (typed text, part of the re-prompt). The calcium and
-protein tables are kept apart at the end: their servings-or-amount rule is being changed.
+"""The parsers of dialogs/parsing.py for words, numbers, hours, weights, times and zones,
+table-driven: what a runner may type (valid), the edges of each range and unit, and what gets
+a re-prompt (invalid) with the message the runner reads. Days, dates and amounts are in
+test_parsing_days_amounts.py.
 """
-
-import datetime as dt
 
 import pytest
 
 from dialogs.parsing import (
     MAX_ANSWER_CHARS,
     Invalid,
-    calcium_mg,
     clean,
     clock_time,
     hours,
-    past_date,
-    protein_g,
     time_zone,
-    weekdays,
     weekly_minutes,
     weight_kg,
     whole_number,
     yes_no,
 )
-
-TOO_LONG = "7" * (MAX_ANSWER_CHARS + 1)
-
-
-def check(parse, text, expected):
-    """A valid answer parses to `expected` (numbers compared to 0.01)."""
-    value = parse(text)
-    if isinstance(expected, float):
-        assert value == pytest.approx(expected, abs=0.01), text
-    else:
-        assert value == expected, text
-
-
-def refused(parse, text, message):
-    """An invalid answer raises Invalid whose text (the re-prompt) contains `message`."""
-    with pytest.raises(Invalid) as caught:
-        parse(text)
-    assert message in str(caught.value), (text, str(caught.value))
-
+from tests.dialogs.tables import TOO_LONG, cases, check, refused
 
 # --- clean -------------------------------------------------------------------------------
 
@@ -138,6 +113,9 @@ HOURS_INVALID = [
     ("1e1", "Please send sleep in hours, e.g. 7.5 or 7h30."),
     ("nan", "Please send sleep in hours, e.g. 7.5 or 7h30."),
     ("7h30h", "Please send sleep in hours, e.g. 7.5 or 7h30."),
+    ("7h75", "Please send sleep in hours, e.g. 7.5 or 7h30."),  # 75 is no minute count (not 8.25 h)
+    ("7:60", "Please send sleep in hours, e.g. 7.5 or 7h30."),
+    ("6h99m", "Please send sleep in hours, e.g. 7.5 or 7h30."),
     (TOO_LONG, "That answer is too long."),
 ]
 
@@ -244,125 +222,6 @@ def test_time_zone_re_prompt_says_what_works():
     assert "Berlin" in str(caught.value) and "Europe/Berlin" in str(caught.value)
 
 
-# --- weekdays -----------------------------------------------------------------------------------
-
-
-def any_weekdays(text):
-    return weekdays(text)
-
-
-def two_weekdays(text):  # strength days: exactly two
-    return weekdays(text, count=2)
-
-
-WEEKDAYS_VALID = [
-    ("tue thu", ["tue", "thu"]), ("Tue + Thu", ["tue", "thu"]),
-    ("tuesday, thursday", ["tue", "thu"]), ("thu tue", ["tue", "thu"]),
-    ("TUES THURS", ["tue", "thu"]), ("mon mon", ["mon"]),
-    ("Mon and Wed or Fri", ["mon", "wed", "fri"]), ("sat sun", ["sat", "sun"]),
-    ("sunday monday", ["mon", "sun"]),
-]  # fmt: skip
-TWO_WEEKDAYS_VALID = [("tue thu", ["tue", "thu"]), ("mon/wed", ["mon", "wed"])]  # strength days
-WEEKDAYS_INVALID = [
-    ("", "Please name weekdays, e.g. Tue Thu."),
-    ("123", "Please name weekdays, e.g. Tue Thu."),
-    ("tomorrow", "Please name weekdays, e.g. Tue Thu."),
-    ("tue and later", "Please name weekdays, e.g. Tue Thu."),
-    ("t", "Please name weekdays, e.g. Tue Thu."),
-    (TOO_LONG, "That answer is too long."),
-]
-TWO_WEEKDAYS_INVALID = [
-    ("tue", "Please name 2 weekdays, e.g. Tue Thu."),
-    ("mon wed fri", "Please name 2 weekdays, e.g. Tue Thu."),
-    ("mon mon", "Please name 2 weekdays, e.g. Tue Thu."),
-]
-
-
-# --- past_date (today a Monday, 2 March 2026; at most two years back) ----------------------------
-
-TODAY = dt.date(2026, 3, 2)
-
-
-def injury_date(text):
-    return past_date(text, TODAY)
-
-
-PAST_VALID = [
-    ("today", "2026-03-02"), ("Today", "2026-03-02"), ("yesterday", "2026-03-01"),
-    ("1 day ago", "2026-03-01"), ("10 days ago", "2026-02-20"), ("0 days ago", "2026-03-02"),
-    ("1 week ago", "2026-02-23"), ("3 weeks ago", "2026-02-09"), ("2 months ago", "2026-01-01"),
-    ("2026-03-01", "2026-03-01"), ("2026-03-02", "2026-03-02"), ("01.03.2026", "2026-03-01"),
-    ("1.3.2026", "2026-03-01"), ("01/03/2026", "2026-03-01"), ("1 mar 2026", "2026-03-01"),
-    ("1 March 2026", "2026-03-01"), ("2024-03-02", "2024-03-02"),  # exactly 730 days
-    ("24 months ago", "2024-03-12"), ("03/01/2026", "2026-01-03"),  # day first
-]  # fmt: skip
-FORMAT = "Please send a date like 2026-03-01, or e.g. '3 weeks ago'."
-PAST_INVALID = [
-    ("2026-03-03", "That date is in the future."),
-    ("tomorrow", FORMAT),
-    ("2026-02-30", FORMAT),
-    ("2024-03-01", "That is more than two years ago; please check the date."),
-    ("25 months ago", "That is more than two years ago; please check the date."),
-    ("999 months ago", "That is more than two years ago; please check the date."),
-    ("3 weeks", FORMAT),
-    ("last week", FORMAT),
-    ("-3 days ago", FORMAT),
-    ("2026/03/01", FORMAT),
-    ("", FORMAT),
-    (TOO_LONG, "That answer is too long."),
-]
-
-
-def test_past_date_oldest_is_the_callers():
-    assert past_date("10 days ago", TODAY, oldest_days=10) == "2026-02-20"
-    refused(lambda t: past_date(t, TODAY, oldest_days=10), "11 days ago", "more than two years")
-
-
-# --- calcium and protein: servings/portions or an amount -----------------------------------------
-# A bare number up to 15 is servings (calcium, ~300 mg each) or palm-sized portions (protein,
-# ~25 g each); above 15 it is mg or g (dialogs.parsing.SERVINGS_UP_TO: no cliff at 10).
-
-CALCIUM_BARE = [("0", 0), ("1", 300), ("3", 900), ("2.5", 750), ("2,5", 750), ("10", 3000),
-                ("11", 3300), ("15", 4500), ("16", 16.0), ("900", 900.0), ("1200", 1200.0), ("5000", 5000.0)]  # fmt: skip
-PROTEIN_BARE = [("0", 0), ("1", 25), ("4", 100), ("2,4", 60), ("10", 250), ("11", 275),
-                ("15", 375), ("16", 16.0),
-                ("100", 100.0), ("500", 500.0)]  # fmt: skip
-
-CALCIUM_UNITS = [
-    ("3 servings", 900), ("1 serving", 300), ("3servings", 900), ("3 glasses", 900),
-    ("1 glass", 300), ("3x", 900), ("3 x", 900), ("1200 mg", 1200.0), ("1200mg", 1200.0),
-    ("1200 MG", 1200.0), ("1200 mg.", 1200.0), ("1200,5 mg", 1200.5), ("0 mg", 0.0),
-    ("5000 mg", 5000.0), ("3 mg", 3.0),
-]  # fmt: skip
-CALCIUM_EXAMPLE = "3 (servings) or 1200 mg"
-CALCIUM_INVALID = [
-    ("5001", f"That is outside the range I can use. Try e.g. {CALCIUM_EXAMPLE}."),
-    ("5001 mg", f"That is outside the range I can use. Try e.g. {CALCIUM_EXAMPLE}."),
-    ("3 cups", f"I did not understand the unit 'cups'. Try e.g. {CALCIUM_EXAMPLE}."),
-    ("1 g", f"I did not understand the unit 'g'. Try e.g. {CALCIUM_EXAMPLE}."),
-    ("lots", f"Please send a number, e.g. {CALCIUM_EXAMPLE}."),
-    ("-3", f"Please send a number, e.g. {CALCIUM_EXAMPLE}."),
-    ("", f"Please send a number, e.g. {CALCIUM_EXAMPLE}."),
-    (TOO_LONG, "That answer is too long."),
-]
-
-PROTEIN_UNITS = [
-    ("4 portions", 100), ("1 portion", 25), ("4 palms", 100), ("1 palm", 25), ("4x", 100),
-    ("100 g", 100.0), ("100g", 100.0), ("100 gr", 100.0), ("100 grams", 100.0),
-    ("100 G", 100.0), ("0 g", 0.0), ("500 g", 500.0), ("4 g", 4.0), ("80,5 g", 80.5),
-]  # fmt: skip
-PROTEIN_EXAMPLE = "4 (portions) or 100 g"
-PROTEIN_INVALID = [
-    ("501", f"That is outside the range I can use. Try e.g. {PROTEIN_EXAMPLE}."),
-    ("501 g", f"That is outside the range I can use. Try e.g. {PROTEIN_EXAMPLE}."),
-    ("100 oz", f"I did not understand the unit 'oz'. Try e.g. {PROTEIN_EXAMPLE}."),
-    ("100 mg", f"I did not understand the unit 'mg'. Try e.g. {PROTEIN_EXAMPLE}."),
-    ("some", f"Please send a number, e.g. {PROTEIN_EXAMPLE}."),
-    ("", f"Please send a number, e.g. {PROTEIN_EXAMPLE}."),
-    (TOO_LONG, "That answer is too long."),
-]
-
-
 # --- every table, run ----------------------------------------------------------------------
 
 # each parser with its valid table and its invalid table
@@ -376,26 +235,15 @@ TABLES = [
     (weekly_minutes, WEEKLY_VALID, WEEKLY_INVALID),
     (clock_time, CLOCK_VALID, CLOCK_INVALID),
     (time_zone, ZONE_VALID, ZONE_INVALID),
-    (any_weekdays, WEEKDAYS_VALID, WEEKDAYS_INVALID),
-    (two_weekdays, TWO_WEEKDAYS_VALID, TWO_WEEKDAYS_INVALID),
-    (injury_date, PAST_VALID, PAST_INVALID),
-    (calcium_mg, CALCIUM_BARE + CALCIUM_UNITS, CALCIUM_INVALID),
-    (protein_g, PROTEIN_BARE + PROTEIN_UNITS, PROTEIN_INVALID),
 ]
 
 
-def cases(column: int):
-    """One test case per row of column 1 (valid) or 2 (invalid) of TABLES."""
-    return [pytest.param(tables[0], text, want, id=f"{tables[0].__name__}:{text[:24]!r}")
-            for tables in TABLES for text, want in tables[column]]  # fmt: skip
-
-
-@pytest.mark.parametrize(("parse", "text", "expected"), cases(1))
+@pytest.mark.parametrize(("parse", "text", "expected"), cases(TABLES, 1))
 def test_valid_answers_parse(parse, text, expected):
     check(parse, text, expected)
 
 
-@pytest.mark.parametrize(("parse", "text", "message"), cases(2))
+@pytest.mark.parametrize(("parse", "text", "message"), cases(TABLES, 2))
 def test_invalid_answers_get_a_re_prompt_saying_what_is_valid(parse, text, message):
     refused(parse, text, message)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.app import build_application, start, stop
 from bot.sandbox import BotMessage, Sandbox, SandboxUser
+from bot.services import services
 from bot.settings import Settings
 
 TOKEN = "123456:E2E-TEST-TOKEN"
@@ -53,7 +54,7 @@ class BotUnderTest:
         Fetched means confirmed: PTB asks for the next updates (the offset that drops them
         from the sandbox) only after queueing the last ones, and marks a queued update done
         after its handler ends."""
-        world, sender = self.sandbox.world, self.app.bot_data["sender"]
+        world, sender = self.sandbox.world, services(self.app).outbox
         try:
             async with asyncio.timeout(timeout):
                 while True:

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.scheduler import run_tick
+from bot.services import services
 from tests.e2e.harness import answer_checkin, reply, tap
 from tests.e2e.test_coach import coach_with_code, linked_runner
 
@@ -81,7 +82,7 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     done = await tap(zeph, "Delete everything")
     assert "everything about you is deleted" in done.text
     assert f"{NAME} has left" in (await kay.wait_for_message(timeout=15)).text
-    assert await bot.app.bot_data["sender"].drain(10)
+    assert await services(bot.app).outbox.drain(10)
     await sandbox.wait_idle(quiet=0.3)
 
     assert mentions(bot.db, ZEPH, NAME) == []
@@ -97,7 +98,7 @@ async def test_delete_leaves_no_row_and_no_byte_of_a_runner_who_was_also_a_coach
     assert db.execute("SELECT count(*) FROM alerts WHERE runner_id = ?", [OLWEN]).fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'runner_deleted'").fetchone()[0] == 1
     db.close()
-    secure = await bot.app.bot_data["store"].run(lambda d: d.execute("PRAGMA secure_delete").fetchone()[0])
+    secure = await services(bot.app).store.run(lambda d: d.execute("PRAGMA secure_delete").fetchone()[0])
     assert secure == 1
 
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from bot.scheduler import run_tick
+from bot.services import services
 from tests.e2e.harness import answer_checkin
 from tests.e2e.test_coach import coach_with_code, linked_runner
 
@@ -35,7 +36,7 @@ async def test_a_600_s_429_on_one_coach_does_not_delay_an_urgent_alert_to_anothe
     delay = time.monotonic() - started
     assert "urgent" in alert.text.lower() and "Ann" in alert.text
     assert delay < 30
-    sender = bot.app.bot_data["sender"].health()
+    sender = services(bot.app).outbox.health()
     assert sender["chats_paused"] == 1 and sender["paused_s"] == 0  # Kay's chat only
     assert not any("Weekly digest" in (m.caption or "") for m in kay.messages)  # still held
     print(f"\nurgent alert to Lou {delay * 1000:.0f} ms after Ann's last answer, while Kay's chat "

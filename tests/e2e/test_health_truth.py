@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot import health
+from bot.services import services
 from tests.e2e.harness import BotUnderTest, answer_checkin, reply
 from tests.e2e.test_runner_loop import onboard
 
@@ -42,7 +43,7 @@ async def test_a_full_disk_makes_healthz_503_with_the_reason(sandbox, bot, clock
     try:
         ann, question = await onboard(sandbox, 6101, "Ann")
         assert (await get_health(url))[0] == 200
-        store = bot.app.bot_data["store"]
+        store = services(bot.app).store
         await store.run(fill_the_disk)
         for db in store._loop_dbs.values():  # the loop's own connections meet the same disk
             fill_the_disk(db)
@@ -96,7 +97,7 @@ async def test_a_damaged_page_makes_healthz_503(sandbox, tmp_path, clock):
         status, body = await get_health(url)
         assert status == 503
         assert any("integrity check at start-up failed" in p for p in body["problems"]), body
-        sender = second.app.bot_data["sender"]
+        sender = services(second.app).outbox
         sender.wake()
         for _ in range(50):  # the sender's claim meets the damaged page
             if sender.health()["loop_errors"]:

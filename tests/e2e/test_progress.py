@@ -5,6 +5,7 @@ import csv
 import io
 import sqlite3
 
+from bot.services import services
 from tests.e2e.harness import answer_checkin, reply, tap
 from tests.e2e.test_coach import coach_with_code, linked_runner
 
@@ -64,7 +65,7 @@ async def test_delete_removes_every_row_about_the_runner(sandbox, bot, clock):
     assert "everything about you is deleted" in done.text
     assert "Cat has left" in (await coach.wait_for_message(timeout=15)).text
     # the notice names her until it is sent; once sent, its row goes too
-    assert await bot.app.bot_data["sender"].drain(10)
+    assert await services(bot.app).outbox.drain(10)
     db = sqlite3.connect(bot.db)
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     leftovers = []

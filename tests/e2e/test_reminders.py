@@ -3,6 +3,7 @@
 import datetime as dt
 
 from bot.scheduler import run_tick
+from bot.services import services
 from storage import get_runner
 from tests.e2e.harness import answer_checkin, reply, tap
 from tests.e2e.test_runner_loop import onboard
@@ -97,9 +98,9 @@ async def test_blocked_runner_is_marked_inactive_and_start_brings_them_back(sand
     await answer_checkin(fay, question)
     fay.block()
     await next_morning(clock, bot)
-    sender = bot.app.bot_data["sender"]
+    sender = services(bot.app).outbox
     assert await sender.drain(timeout=5)
-    store = bot.app.bot_data["store"]
+    store = services(bot.app).store
     assert (await store.run(get_runner, 4006)).active is False
     fay.unblock()
     await next_morning(clock, bot)

@@ -2,6 +2,7 @@
 
 import asyncio
 
+from bot.services import services
 from tests.e2e.harness import answer_checkin, early_stop, onboarding_steps, play, reply, tap
 
 
@@ -131,7 +132,7 @@ async def test_a_stop_between_storing_an_answer_and_showing_the_next_question(sa
     from storage import load_draft, save_draft
 
     gil, question = await onboard(sandbox, 1016, "Gil")
-    store = bot.app.bot_data["store"]
+    store = services(bot.app).store
     draft = await store.run(load_draft, gil.id)
     await store.run(save_draft, gil.id, "checkin", "sleep_hours",
                     {**draft.answers, "bones": True}, question.message_id)  # fmt: skip

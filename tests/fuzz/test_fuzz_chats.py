@@ -67,9 +67,10 @@ from hypothesis.stateful import (
 from bot.app import build_application, start, stop
 from bot.sandbox import BotMessage, Sandbox, SandboxUser
 from bot.scheduler import run_tick
+from bot.services import services
 from bot.settings import Settings
+from dialogs.deleting import confirm_is_fresh
 from dialogs.handlers import SORRY
-from dialogs.progress_handlers import _confirm_is_fresh
 from dialogs.runner import FORMS
 from protocols import Checkin, Decision, Event, Profile
 from storage import RunnerRow, get_runner, history, load_draft
@@ -372,7 +373,7 @@ class LiveBot:
 
     @property
     def store(self):
-        return self.app.bot_data["store"]
+        return services(self.app).store
 
     def user(self, user_id: int) -> SandboxUser:
         return self.sandbox.users[user_id]
@@ -540,7 +541,7 @@ class ChatFuzz(RuleBasedStateMachine):
                 f"invariant 2: button {label!r} ({data!r}) of {user!r} was never answered\n"
                 f"{user.transcript(last=8)}"
             )
-            if _confirm_is_fresh(data, self.live.clock()):  # a live "Delete everything"
+            if confirm_is_fresh(data, self.live.clock()):  # a live "Delete everything"
                 left = await self.live.store.run(_rows_about, user_id)
                 assert not left, f"invariant 3: after 'Delete everything' {user!r} still has rows {left}"
 

@@ -1,9 +1,10 @@
-"""Fixtures for the outbox sender tests: a sandbox Bot API server, a Bot pointed at it over
-real HTTP, a fresh database, and a factory of fast senders that are stopped afterwards."""
+"""Fixtures for the outbox sender tests: virtual time (tests/outbox/virtual_time.py), a
+sandbox Bot API server on that time, a Bot pointed at it over real HTTP, a fresh database,
+and a factory of fast senders on that time that are stopped afterwards."""
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -12,8 +13,9 @@ from telegram import Bot
 
 import storage
 from bot.outbox import OutboxSender
+from bot.outbox_limits import OutboxLimits
 from bot.sandbox import Sandbox
-from bot.transport import AiohttpRequest
+from tests.outbox.virtual_time import CountingRequest, CountingStore, VirtualTime
 
 TOKEN = "123456:OUTBOX-TEST-TOKEN"
 
@@ -24,9 +26,9 @@ FAST: dict[str, Any] = {
 }  # fmt: skip
 
 
-def make_bot(sandbox: Sandbox, read_timeout: float = 5.0) -> Bot:
-    request = AiohttpRequest(connections=64, read_timeout=read_timeout,
-                             write_timeout=5, connect_timeout=5, pool_timeout=5)  # fmt: skip
+def make_bot(sandbox: Sandbox, clock: VirtualTime, read_timeout: float = 5.0) -> Bot:
+    request = CountingRequest(clock, connections=64, read_timeout=read_timeout,
+                              write_timeout=5, connect_timeout=5, pool_timeout=5)  # fmt: skip
     return Bot(TOKEN, base_url=sandbox.bot_api_url, base_file_url=sandbox.file_url,
                request=request)  # fmt: skip
 
@@ -43,31 +45,44 @@ def read_timeout() -> float:
 
 
 @pytest.fixture
-async def sandbox(sandbox_options) -> AsyncIterator[Sandbox]:
-    async with Sandbox(**sandbox_options) as sb:
+async def clock() -> AsyncIterator[VirtualTime]:
+    virtual = VirtualTime()
+    virtual.start()
+    yield virtual
+    await virtual.stop()
+
+
+@pytest.fixture
+async def sandbox(sandbox_options, clock) -> AsyncIterator[Sandbox]:
+    async with Sandbox(**sandbox_options, clock=clock.wall) as sb:
         yield sb
 
 
 @pytest.fixture
-async def bot(sandbox, read_timeout) -> AsyncIterator[Bot]:
-    async with make_bot(sandbox, read_timeout) as b:  # initialize() calls getMe
+async def bot(sandbox, clock, read_timeout) -> AsyncIterator[Bot]:
+    async with make_bot(sandbox, clock, read_timeout) as b:  # initialize() calls getMe
         yield b
 
 
 @pytest.fixture
-async def store(tmp_path) -> AsyncIterator[storage.Store]:
-    s = storage.Store(tmp_path / "x.db")
+async def store(tmp_path, clock) -> AsyncIterator[CountingStore]:
+    s = CountingStore(tmp_path / "x.db", clock)
     await s.run(storage.migrate)
     yield s
     s.close()
 
 
 @pytest.fixture
-async def make_sender(bot, store) -> AsyncIterator[Callable[..., OutboxSender]]:
+async def make_sender(bot, store, clock) -> AsyncIterator[Callable[..., OutboxSender]]:
     created: list[OutboxSender] = []
 
+    limit_names = {f.name for f in dataclasses.fields(OutboxLimits)}
+
     def factory(**options: Any) -> OutboxSender:
-        sender = OutboxSender(bot, store, **{**FAST, **options})
+        options = {**FAST, **options}
+        limits = OutboxLimits(**{k: v for k, v in options.items() if k in limit_names})
+        others = {k: v for k, v in options.items() if k not in limit_names}
+        sender = OutboxSender(bot, store, limits, clock=clock.utc, monotonic=clock, **others)
         created.append(sender)
         return sender
 
@@ -77,10 +92,12 @@ async def make_sender(bot, store) -> AsyncIterator[Callable[..., OutboxSender]]:
 
 
 async def queue(
-    store: storage.Store, sandbox: Sandbox, chats, *, texts=None, runners=False, **options: Any
+    store: CountingStore, sandbox: Sandbox, chats, *, texts=None, runners=False, **options: Any
 ) -> list[int]:
     """Enqueue one message per entry of `chats` (a chat may repeat); its sandbox user and,
-    with `runners`, its runner row are created. Texts default to "m<i> to <chat>"."""
+    with `runners`, its runner row are created. Texts default to "m<i> to <chat>"; rows are
+    due now in virtual time unless `not_before` says otherwise."""
+    options.setdefault("not_before", store.clock.utc())
 
     def write(db) -> list[int]:
         ids = []
@@ -102,10 +119,6 @@ async def queue(
 
 async def rows(store: storage.Store, ids) -> list[storage.OutboxMessage]:
     return [await store.run(storage.get_message, i) for i in ids]
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:

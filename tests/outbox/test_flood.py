@@ -1,18 +1,17 @@
 """Flood control per chat and bounded retries (issue 15, point 4): a 429 on one chat pauses
 that chat only; 429s on several chats at once pause everything; every row has a bounded
 number of attempts and a maximum age; an urgent alert that cannot reach a coach is told to
-the runner."""
+the runner. In virtual time (tests/outbox/virtual_time.py): a 600 s pause takes none."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 
 import pytest
 
 import storage
-from dialogs.alerts import URGENT_PRIORITY, alert_undelivered
+from dialogs.alerts import alert_undelivered
+from storage import Priority
 from tests.outbox.conftest import queue, rows
 
 pytestmark = pytest.mark.filterwarnings(
@@ -23,7 +22,7 @@ COACH_A, COACH_B, RUNNER = 8101, 8102, 8201
 
 
 async def test_a_600_s_429_on_one_chat_does_not_hold_an_urgent_alert_to_another(
-    sandbox, store, make_sender
+    sandbox, store, make_sender, clock
 ):
     # Coach A's digests meet Telegram's flood control for 10 minutes; an urgent alert to
     # coach B, queued right after, must still go out at once (the issue: > 30 s is a failure).
@@ -31,19 +30,20 @@ async def test_a_600_s_429_on_one_chat_does_not_hold_an_urgent_alert_to_another(
     digests = await queue(store, sandbox, [COACH_A] * 40)  # more than one claim window
     sender = make_sender(rate_per_s=30, per_chat_interval_s=1.0, max_concurrency=4)
     await sender.start()
-    await asyncio.sleep(0.3)  # the first digest got its 429
-    assert sandbox.calls("sendMessage", "retry_after")
+    await clock.until(lambda: sandbox.calls("sendMessage", "retry_after"))  # the first digest's 429
+    limited_at = clock.now()
 
-    queued_at = time.monotonic()
-    [alert] = await queue(store, sandbox, [COACH_B], texts=["🚨 urgent"], priority=URGENT_PRIORITY)
+    queued_at = clock.now()
+    [alert] = await queue(store, sandbox, [COACH_B], texts=["🚨 urgent"], priority=Priority.URGENT)
     sender.wake()
     message = await sandbox.user(COACH_B).wait_for_message(timeout=30)
-    delay = time.monotonic() - queued_at
+    delay = clock.now() - queued_at
     assert message.text == "🚨 urgent"
     assert delay < 30
     assert delay < 2  # in practice: at once
-    await asyncio.sleep(0.2)  # mark_sent follows the HTTP answer
+    await clock.until(lambda: sender.counts.sent)  # mark_sent follows the HTTP answer
     assert (await rows(store, [alert]))[0].status == "sent"
+    assert clock.now() - limited_at < 600  # what follows is read inside coach A's pause
 
     # coach A's chat stays paused: nothing more to it, its rows wait as pending, none failed
     assert [c.outcome for c in sandbox.calls("sendMessage") if c.chat_id == COACH_A] == ["retry_after"]
@@ -53,7 +53,7 @@ async def test_a_600_s_429_on_one_chat_does_not_hold_an_urgent_alert_to_another(
     assert health["chats_paused"] == 1 and health["paused_s"] == 0  # not bot-wide
     assert health["longest_chat_pause_s"] > 590
     assert health["claimed"] == 0  # the paused chat holds no place in the claim window
-    print(f"\nurgent alert to another chat delivered {delay * 1000:.0f} ms after queueing, "
+    print(f"\nurgent alert to another chat delivered {delay * 1000:.0f} ms (virtual) after queueing, "
           f"despite a 600 s 429 on chat {COACH_A}")
 
 
@@ -116,8 +116,8 @@ async def test_an_urgent_alert_that_never_reaches_the_coach_is_told_to_the_runne
     sandbox.user(RUNNER)
     sandbox.faults.fail_chat(COACH_A, "error", count=1000)  # the coach's chat keeps failing
     alert = await store.run(storage.enqueue, COACH_A, "alert", {"text": "🚨 Rae"}, "alert:1",
-                            runner_id=RUNNER, priority=URGENT_PRIORITY)  # fmt: skip
-    sender = make_sender(max_attempts=4, on_give_up=alert_undelivered, urgent_priority=URGENT_PRIORITY)
+                            runner_id=RUNNER, priority=Priority.URGENT)  # fmt: skip
+    sender = make_sender(max_attempts=4, on_give_up=alert_undelivered, urgent_priority=Priority.URGENT)
     await sender.start()
     told = await sandbox.user(RUNNER).wait_for_message(timeout=10)
     assert "could not get today's warning through to Alex" in told.text
@@ -127,20 +127,20 @@ async def test_an_urgent_alert_that_never_reaches_the_coach_is_told_to_the_runne
     assert len(sandbox.user(RUNNER).messages) == 1  # told once
 
 
-async def test_rows_past_their_maximum_age_are_given_up(sandbox, store, make_sender):
+async def test_rows_past_their_maximum_age_are_given_up(sandbox, store, make_sender, clock):
     await store.run(_coach_and_runner)
     sandbox.user(RUNNER)
     # under flood control for long: an urgent alert waits past its maximum age
     sandbox.faults.fail_chat(COACH_A, "retry_after", count=1, retry_after=600)
     alert = await store.run(storage.enqueue, COACH_A, "alert", {"text": "🚨 Rae"}, "alert:2",
-                            runner_id=RUNNER, priority=URGENT_PRIORITY)  # fmt: skip
+                            runner_id=RUNNER, priority=Priority.URGENT)  # fmt: skip
     old = await store.run(storage.enqueue, RUNNER, "reminder", {"text": "stale"},
-                          not_before=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))  # fmt: skip
+                          not_before=clock.utc() + dt.timedelta(hours=1))  # fmt: skip
     await store.run(lambda db: db.execute(
         "UPDATE outbox SET created_at = ? WHERE id = ?",
-        [storage.utc_iso(dt.datetime.now(dt.UTC) - dt.timedelta(hours=13)), old]))  # fmt: skip
+        [storage.utc_iso(clock.utc() - dt.timedelta(hours=13)), old]))  # fmt: skip
     sender = make_sender(urgent_max_age_s=1.5, on_give_up=alert_undelivered,
-                         urgent_priority=URGENT_PRIORITY)  # fmt: skip
+                         urgent_priority=Priority.URGENT)  # fmt: skip
     await sender.start()
     told = await sandbox.user(RUNNER).wait_for_message(timeout=15)
     assert "could not get today's warning through" in told.text
@@ -156,8 +156,8 @@ async def test_a_coach_who_blocked_the_bot_does_not_silence_the_athlete(sandbox,
     sandbox.user(RUNNER)
     sandbox.faults.configure(blocked={COACH_A})
     alert = await store.run(storage.enqueue, COACH_A, "alert", {"text": "🚨 Rae"}, "alert:3",
-                            runner_id=RUNNER, priority=URGENT_PRIORITY)  # fmt: skip
-    sender = make_sender(on_give_up=alert_undelivered, urgent_priority=URGENT_PRIORITY)
+                            runner_id=RUNNER, priority=Priority.URGENT)  # fmt: skip
+    sender = make_sender(on_give_up=alert_undelivered, urgent_priority=Priority.URGENT)
     await sender.start()
     told = await sandbox.user(RUNNER).wait_for_message(timeout=10)
     assert "could not get today's warning through to Alex" in told.text

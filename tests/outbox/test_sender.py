@@ -1,22 +1,24 @@
-"""The outbox sender over real HTTP against the sandbox: pacing, order, payloads, errors,
-restart safety and stopping."""
+"""The outbox sender over real HTTP against the sandbox, in virtual time: pacing, order,
+payloads, errors, restart safety and stopping."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import datetime as dt
-import time
+import random
 import warnings
 
 import pytest
 from telegram.error import RetryAfter
 
 import storage
-from bot.outbox import OutboxSender, retry_after_seconds
+from bot.outbox import retry_after_seconds
+from bot.outbox_limits import OutboxLimits
 from bot.payload import parse_payload
 from bot.sandbox.client import TINY_PNG
-from tests.outbox.conftest import max_in_window, now, queue, rows
+from storage import Priority
+from tests.outbox.conftest import max_in_window, queue, rows
 
 # PTB 22 warns when RetryAfter is built; pytest would show it despite bot.outbox's filter.
 pytestmark = pytest.mark.filterwarnings(
@@ -28,15 +30,14 @@ def texts(sandbox, chat) -> list[str | None]:
     return [m.text for m in sandbox.user(chat).messages]
 
 
-@pytest.mark.slow  # 200 messages at 100 a second: two seconds at least, by design
-async def test_200_messages_once_each_within_the_rate(sandbox, store, make_sender):
+async def test_200_messages_once_each_within_the_rate(sandbox, store, make_sender, clock):
     chats = list(range(1001, 1201))
     ids = await queue(store, sandbox, chats)
     sender = make_sender(rate_per_s=100, per_chat_interval_s=1.0)
-    started = time.monotonic()
+    started = clock.now()
     await sender.start()
     assert await sender.drain(10)
-    elapsed = time.monotonic() - started
+    elapsed = clock.now() - started
 
     for i, chat in enumerate(chats):
         assert texts(sandbox, chat) == [f"m{i} to {chat}"]
@@ -46,7 +47,7 @@ async def test_200_messages_once_each_within_the_rate(sandbox, store, make_sende
     assert max_in_window(calls, 1.0) <= 100 + 3  # the configured rate, small tolerance
     assert max_in_window(calls, 0.1) <= 10 + 3  # evenly spaced: no bursts
     assert elapsed >= 1.9
-    assert (sender.sent, sender.retried, sender.failed) == (200, 0, 0)
+    assert (sender.counts.sent, sender.counts.retried, sender.counts.failed) == (200, 0, 0)
 
 
 async def test_one_chat_in_order_and_spaced(sandbox, store, make_sender):
@@ -68,36 +69,38 @@ async def test_a_retried_message_keeps_its_place_in_the_chat(sandbox, store, mak
     await sender.start()
     assert await sender.drain(5)
     assert texts(sandbox, 7) == ["m0 to 7", "m1 to 7", "m2 to 7"]
-    assert sender.retried == 1
+    assert sender.counts.retried == 1
 
 
 async def test_higher_priority_goes_first(sandbox, store, make_sender):
     await queue(store, sandbox, [1, 2, 3])
-    await queue(store, sandbox, [4], priority=5)
+    await queue(store, sandbox, [4], priority=Priority.REVIEW)
     sender = make_sender(rate_per_s=50)
     await sender.start()
     assert await sender.drain(5)
     assert sandbox.calls("sendMessage")[0].chat_id == 4
 
 
-async def test_wake_sends_at_once_while_idle(sandbox, store, make_sender):
+async def test_wake_sends_at_once_while_idle(sandbox, store, make_sender, clock):
     sender = make_sender(idle_poll_s=3600)  # without wake(), the row would wait an hour
     await sender.start()
-    while sender.last_tick is None:  # its first look found nothing: it is idle from now on
-        await asyncio.sleep(0.01)
+    # its first look found nothing: it is idle from now on
+    await clock.until(lambda: sender.last_tick is not None)
     await queue(store, sandbox, [1])  # after that look (one database thread, in order)
+    woke = clock.wall()
     sender.wake()
     await sandbox.user(1).wait_for_message(15)
+    assert sandbox.calls("sendMessage")[0].at - woke < 1
 
 
-async def test_not_before_is_respected(sandbox, store, make_sender):
+async def test_not_before_is_respected(sandbox, store, make_sender, clock):
     sender = make_sender(idle_poll_s=0.05)
     await sender.start()
-    due = now() + dt.timedelta(seconds=0.3)
+    due = clock.utc() + dt.timedelta(seconds=0.3)
     await queue(store, sandbox, [2], not_before=due)
     sender.wake()
     await sandbox.user(2).wait_for_message(10)
-    assert now() >= due
+    assert clock.utc() >= due
     assert sandbox.calls("sendMessage")[0].at >= due.timestamp()
 
 
@@ -164,7 +167,7 @@ async def test_blocked_chat_fails_once_and_runner_goes_inactive(sandbox, store, 
     assert len([c for c in sandbox.calls("sendMessage") if c.chat_id == 2]) == 1
     active = {r.user_id: r.active for r in await store.run(storage.list_runners)}
     assert active == {1: True, 2: False, 3: True}
-    assert (sender.sent, sender.failed, sender.blocked, sender.retried) == (2, 1, 1, 0)
+    assert (sender.counts.sent, sender.counts.failed, sender.counts.blocked, sender.counts.retried) == (2, 1, 1, 0)
 
 
 async def test_chat_not_found_fails_and_runner_goes_inactive(sandbox, store, make_sender):
@@ -192,13 +195,13 @@ async def test_always_5xx_gives_up_after_max_attempts(sandbox, store, make_sende
     assert row.status == "failed" and row.attempts == 3
     assert row.last_error.startswith("gave up after 3 attempts: NetworkError")
     assert len(sandbox.calls("sendMessage", "error_5xx")) == 3
-    assert (sender.retried, sender.failed) == (2, 1)
+    assert (sender.counts.retried, sender.counts.failed) == (2, 1)
 
 
-async def test_rows_left_sending_by_a_crash_are_delivered_once(sandbox, store, make_sender):
+async def test_rows_left_sending_by_a_crash_are_delivered_once(sandbox, store, make_sender, clock):
     chats = list(range(1, 11))
     ids = await queue(store, sandbox, chats)
-    crashed = await store.run(storage.claim_due, now(), 4)  # a sender claimed, then died
+    crashed = await store.run(storage.claim_due, clock.utc(), 4)  # a sender claimed, then died
     assert len(crashed) == 4
     assert await store.run(storage.backlog_count) == 10
 
@@ -211,17 +214,22 @@ async def test_rows_left_sending_by_a_crash_are_delivered_once(sandbox, store, m
     assert sorted(attempts.values()) == [1] * 6 + [2] * 4
 
 
-async def test_stop_finishes_the_message_in_flight_and_leaves_the_rest(sandbox, store, make_sender):
+async def test_stop_finishes_the_message_in_flight_and_leaves_the_rest(
+    sandbox, store, make_sender, clock
+):
     sandbox.set_faults(slow_delay=0.4)
-    sandbox.faults.fail_next("slow")  # the first send takes 0.4 s and then succeeds
+    sandbox.faults.fail_next("slow")  # the first send takes 0.4 s (real time) and then succeeds
     ids = await queue(store, sandbox, [1, 2, 3, 4, 5])
     sender = make_sender(rate_per_s=2)  # the second send would start after 0.5 s
     await sender.start()
-    await asyncio.sleep(0.15)
-    started = time.monotonic()
+    async with asyncio.timeout(10):  # until the first send is on its way
+        while not sender.health()["in_flight"]:
+            await asyncio.sleep(0.001)
+    started = clock.now()
     await sender.stop(timeout=10)
-    # it waited for the slow one (the rows below show: only that one), not for its timeout
-    assert 0.1 < time.monotonic() - started < 5
+    # it waited for the slow one (answered before stop returned), not for its timeout
+    assert [c.outcome for c in sandbox.calls("sendMessage")] == ["slow"]
+    assert clock.now() - started < 5
 
     assert [m.status for m in await rows(store, ids)] == ["sent"] + ["pending"] * 4
     assert texts(sandbox, 1) == ["m0 to 1"]
@@ -250,8 +258,8 @@ def test_retry_after_read_as_int_or_timedelta_without_warnings(monkeypatch):
 
 
 def test_backoff_is_exponential_capped_and_jittered(store):
-    sender = OutboxSender(None, store, backoff_base_s=1, backoff_max_s=10, seed=3)  # type: ignore[arg-type]
-    delays = [sender._backoff(n) for n in range(1, 7)]
+    limits, rng = OutboxLimits(backoff_base_s=1, backoff_max_s=10), random.Random(3)
+    delays = [limits.backoff(n, rng) for n in range(1, 7)]
     for n, delay in enumerate(delays[:4], start=1):
         assert 0.9 * 2 ** (n - 1) <= delay <= 1.1 * 2 ** (n - 1)
     assert delays[4:] == [10, 10]

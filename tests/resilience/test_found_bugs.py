@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 from bot.sandbox import Sandbox
+from bot.services import services
 from storage import load_draft
 from tests.e2e.harness import BotUnderTest, question_of, reply
 from tests.resilience.workload import make_plans, midday_zone, seed
@@ -31,7 +32,7 @@ async def runner_at_checkin(tmp_path):
 
 
 async def draft_answers(bot: BotUnderTest, user_id: int) -> tuple[str, dict]:
-    draft = await bot.app.bot_data["store"].run(load_draft, user_id)
+    draft = await services(bot.app).store.run(load_draft, user_id)
     return draft.question, draft.answers
 
 

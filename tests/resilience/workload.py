@@ -135,12 +135,12 @@ def expected_value(plan: Plan, name: str) -> Any:
     ctx = FormContext(
         plan.user_id, plan.user_id, plan.name, dt.date.today(), dt.datetime.now(dt.UTC)
     )
-    return checkin_form.FORM.question(name).parse(text, ctx)
+    return checkin_form.FORM.question(name).read(text, ctx)
 
 
 def expected_green(name: str) -> Any:
     ctx = FormContext(0, 0, "", dt.date.today(), dt.datetime.now(dt.UTC))
-    return checkin_form.FORM.question(name).parse(GREEN[name], ctx)
+    return checkin_form.FORM.question(name).read(GREEN[name], ctx)
 
 
 def stored_values(values: dict, answers: dict) -> dict:

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from storage import (
+    Priority,
     backlog_count,
     claim_due,
     delete_finished_before,
@@ -44,7 +45,7 @@ def test_dedupe_key_makes_a_second_enqueue_a_no_op(db):
 def test_claim_due_takes_only_due_pending_rows_by_priority_then_age(db):
     late = enqueue(db, 1, "reminder", {}, not_before=NOW - 5 * SEC)
     early = enqueue(db, 2, "reminder", {}, not_before=NOW - 9 * SEC)
-    urgent = enqueue(db, 3, "alert", {}, not_before=NOW, priority=10)
+    urgent = enqueue(db, 3, "alert", {}, not_before=NOW, priority=Priority.URGENT)
     future = enqueue(db, 4, "reminder", {}, not_before=NOW + SEC)
 
     claimed = claim_due(db, NOW, limit=10)
