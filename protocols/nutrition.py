@@ -1,5 +1,7 @@
 """Nutrition and sleep targets and the feedback shown after each check-in (docs/PROTOCOL.md §5)."""
 
+from functools import lru_cache
+
 from protocols.models import Checkin, Profile
 
 PROTEIN_AIM_G_PER_KG = (1.6, 2.0)  # [A1]
@@ -34,51 +36,63 @@ def protein_per_kg(protein_g: float, weight_kg: float) -> float:
     return protein_g / weight_kg
 
 
+NOTES = 1024  # feedback lines kept per kind, by the values they report
+
+
 def feedback(profile: Profile, checkin: Checkin, weight_kg: float) -> tuple[str, ...]:
     """Plain-language notes on protein, calcium, sleep and vitamin D against the targets."""
+    # Each line is made once per value it reports. "+ 0.0": -0.0 equals 0.0 as a cache key,
+    # so both are written as 0 (the bot's parsers never give a sign; a scenario file could).
     notes: list[str] = []
-    low, high = PROTEIN_AIM_G_PER_KG
     if checkin.protein_g is not None:
-        per_kg = protein_per_kg(checkin.protein_g, weight_kg)
-        aim = f"{round(low * weight_kg)}–{round(high * weight_kg)} g"
-        if per_kg >= low:
-            notes.append(f"Protein {checkin.protein_g:g} g — on target (aim {aim}).")
-        elif per_kg >= PROTEIN_FLOOR_G_PER_KG:
-            notes.append(f"Protein {checkin.protein_g:g} g — a little under the aim of {aim}.")
-        else:
-            notes.append(
-                f"Protein {checkin.protein_g:g} g — low for training; aim for {aim} a day."
-            )
+        notes.append(_protein_note(checkin.protein_g + 0.0, weight_kg))
     if checkin.calcium_mg is not None:
-        floor = calcium_floor_mg(profile.age, profile.sex)
-        upper = calcium_upper_mg(profile.age)
-        aim_low, aim_high = CALCIUM_HEALING_AIM_MG
-        mg = round(checkin.calcium_mg)
-        if mg > upper:
-            notes.append(f"Calcium {mg} mg — above the safe upper limit of {upper} mg.")
-        elif mg >= floor:
-            notes.append(
-                f"Calcium {mg} mg — meets the {floor} mg minimum; "
-                f"{aim_low}–{aim_high} mg helps healing."
-            )
-        else:
-            notes.append(
-                f"Calcium {mg} mg — under the {floor} mg minimum; "
-                f"aim for {aim_low}–{aim_high} mg while healing."
-            )
+        notes.append(_calcium_note(round(checkin.calcium_mg), profile.age, profile.sex))
     if checkin.sleep_hours is not None:
-        if checkin.sleep_hours >= SLEEP_TARGET_HOURS:
-            notes.append(f"Sleep {checkin.sleep_hours:g} h — good.")
-        else:
-            notes.append(
-                f"Sleep {checkin.sleep_hours:g} h — bone heals best with 8 hours or more."
-            )
+        notes.append(_sleep_note(checkin.sleep_hours + 0.0))
     if checkin.vitamin_d_ng_ml is not None:
-        value = checkin.vitamin_d_ng_ml
-        if value >= VITAMIN_D_GOAL_NG_ML:
-            notes.append(f"Vitamin D {value:g} ng/mL — at the goal of 40 or more.")
-        elif value >= VITAMIN_D_DEFICIENT_NG_ML:
-            notes.append(f"Vitamin D {value:g} ng/mL — low (goal 40 or more); ask your clinician.")
-        else:
-            notes.append(f"Vitamin D {value:g} ng/mL — deficient; talk to your clinician.")
+        notes.append(_vitamin_d_note(checkin.vitamin_d_ng_ml + 0.0))
     return tuple(notes)
+
+
+@lru_cache(maxsize=NOTES)
+def _protein_note(protein_g: float, weight_kg: float) -> str:
+    low, high = PROTEIN_AIM_G_PER_KG
+    per_kg = protein_per_kg(protein_g, weight_kg)
+    aim = f"{round(low * weight_kg)}–{round(high * weight_kg)} g"
+    if per_kg >= low:
+        return f"Protein {protein_g:g} g — on target (aim {aim})."
+    if per_kg >= PROTEIN_FLOOR_G_PER_KG:
+        return f"Protein {protein_g:g} g — a little under the aim of {aim}."
+    return f"Protein {protein_g:g} g — low for training; aim for {aim} a day."
+
+
+@lru_cache(maxsize=NOTES)
+def _calcium_note(mg: int, age: int | None, sex: str | None) -> str:
+    floor = calcium_floor_mg(age, sex)
+    upper = calcium_upper_mg(age)
+    aim_low, aim_high = CALCIUM_HEALING_AIM_MG
+    if mg > upper:
+        return f"Calcium {mg} mg — above the safe upper limit of {upper} mg."
+    if mg >= floor:
+        return f"Calcium {mg} mg — meets the {floor} mg minimum; {aim_low}–{aim_high} mg helps healing."
+    return (
+        f"Calcium {mg} mg — under the {floor} mg minimum; "
+        f"aim for {aim_low}–{aim_high} mg while healing."
+    )
+
+
+@lru_cache(maxsize=NOTES)
+def _sleep_note(hours: float) -> str:
+    if hours >= SLEEP_TARGET_HOURS:
+        return f"Sleep {hours:g} h — good."
+    return f"Sleep {hours:g} h — bone heals best with 8 hours or more."
+
+
+@lru_cache(maxsize=NOTES)
+def _vitamin_d_note(value: float) -> str:
+    if value >= VITAMIN_D_GOAL_NG_ML:
+        return f"Vitamin D {value:g} ng/mL — at the goal of 40 or more."
+    if value >= VITAMIN_D_DEFICIENT_NG_ML:
+        return f"Vitamin D {value:g} ng/mL — low (goal 40 or more); ask your clinician."
+    return f"Vitamin D {value:g} ng/mL — deficient; talk to your clinician."

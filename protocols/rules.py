@@ -26,9 +26,9 @@ class Day:
         return self.checkin.date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
-    """What the rules read for one check-in."""
+    """What the rules read for one check-in (made by `context()`; rules never change it)."""
 
     profile: Profile
     checkin: Checkin
@@ -36,27 +36,39 @@ class Context:
     history: Sequence[Day]
     session_applies: bool  # yesterday had a loading session, so the session fields count
     gap: int  # days without a check-in just before today
+    high_risk: bool  # the site is high risk (§1)
+    pain_session: int  # session pain when the session fields count, else 0
+    yesterday: Checkin | None  # the check-in of the day before today, if there was one
+    day_before: Checkin | None  # and of the day before that
 
-    @property
-    def high_risk(self) -> bool:
-        return self.profile.site in HIGH_RISK_SITES
 
-    @property
-    def pain_session(self) -> int:
-        """Session pain when the session fields count, else 0."""
-        if not self.session_applies or self.checkin.pain_session is None:
-            return 0
-        return self.checkin.pain_session
-
-    def previous(self, days: int) -> Checkin | None:
-        """The check-in `days` days before today, if there was one."""
-        target = self.checkin.date - days * DAY
-        history = self.history
-        for k in range(1, min(days, len(history)) + 1):  # newest first; one a day at most
-            checkin = history[-k].checkin
-            if checkin.date <= target:
-                return checkin if checkin.date == target else None
-        return None
+def context(
+    profile: Profile,
+    checkin: Checkin,
+    state: EngineState,
+    history: Sequence[Day],
+    session_applies: bool,
+    gap: int,
+) -> Context:
+    """The Context of a check-in, with the look-backs the rules share worked out once."""
+    today = checkin.date.toordinal()
+    yesterday = day_before = None
+    if history:
+        last = history[-1].checkin
+        back = today - last.date.toordinal()
+        if back == 1:
+            yesterday = last
+            if len(history) > 1:
+                earlier = history[-2].checkin
+                if earlier.date.toordinal() == today - 2:
+                    day_before = earlier
+        elif back == 2:
+            day_before = last
+    pain = checkin.pain_session if session_applies and checkin.pain_session is not None else 0
+    return Context(
+        profile, checkin, state, history, session_applies, gap,
+        profile.site in HIGH_RISK_SITES, pain, yesterday, day_before,
+    )  # fmt: skip
 
 
 def bone_green(c: Checkin) -> bool:
@@ -128,10 +140,14 @@ def rf6(ctx: Context, pain_scale_back_today: bool) -> bool:
                 break
             if "SB1" in day.decision.rules or "SB2" in day.decision.rules:
                 return True
-    earlier = [day.checkin.pain_rest for day in ctx.history[-3:]]
-    if not earlier:
-        return False
-    return ctx.checkin.pain_rest >= sum(earlier) / len(earlier) + 2
+    pain_rest = ctx.checkin.pain_rest
+    earlier = ctx.history[-3:]
+    if pain_rest < 2 or not earlier:
+        return False  # a mean of pains is never below 0
+    total = 0
+    for day in earlier:
+        total += day.checkin.pain_rest
+    return pain_rest >= total / len(earlier) + 2
 
 
 def rf7(ctx: Context) -> bool:
@@ -149,7 +165,7 @@ def rf9(ctx: Context) -> bool:
 
     "In a row" needs yesterday's check-in: a missing day breaks the run.
     """
-    yesterday = ctx.previous(1)
+    yesterday = ctx.yesterday
     return ctx.checkin.pain_morning > 0 and yesterday is not None and yesterday.pain_morning > 0
 
 
@@ -199,8 +215,10 @@ def h4(ctx: Context) -> bool:
     The three nights are today's and the two previous days' check-ins; a night not reported
     does not count as short.
     """
-    nights = [ctx.checkin, ctx.previous(1), ctx.previous(2)]
-    return all(c is not None and c.sleep_hours is not None and c.sleep_hours < 7 for c in nights)
+    for c in (ctx.checkin, ctx.yesterday, ctx.day_before):
+        if c is None or c.sleep_hours is None or not c.sleep_hours < 7:
+            return False
+    return True
 
 
 def h5(ctx: Context) -> bool:
@@ -229,7 +247,8 @@ def red2(ctx: Context, weight_kg: float) -> bool:
     Loss is measured from the highest weight reported in the last 30 days (the profile's
     weight counts while it is that recent); BMI only when `height_cm` is known (§7).
     """
-    heaviest = max((kg for _, kg in ctx.state.weights), default=weight_kg)
+    weights = ctx.state.weights
+    heaviest = max(kg for _, kg in weights) if weights else weight_kg
     if weight_kg <= heaviest * 0.95:
         return True
     height = ctx.profile.height_cm

@@ -4,6 +4,7 @@ Functions work on the engine's working `EngineState` (`s`), which the engine own
 """
 
 import datetime as dt
+from functools import cache
 
 from protocols.codes import WEEKDAYS
 from protocols.ladder import HARD_SURFACE_SHARE
@@ -28,9 +29,14 @@ def run_days(profile: Profile, c1_started: dt.date | None, week: dt.date) -> tup
     most 3: scanning Monday→Sunday, a day next to one already kept is dropped (the later one).
     The whole week must lie past the mark for a 4th day (conservative); never more than 4.
     """
-    wanted = [WEEKDAYS.index(d) for d in profile.run_days]
     began = c1_started or week
-    if week >= began + EIGHT_WEEKS:
+    return _run_days(profile.run_days, week >= began + EIGHT_WEEKS)
+
+
+@cache
+def _run_days(chosen: tuple[str, ...], past_mark: bool) -> tuple[int, ...]:
+    wanted = [WEEKDAYS.index(d) for d in chosen]
+    if past_mark:
         return tuple(wanted[:4])
     kept: list[int] = []
     for day in wanted:
@@ -151,9 +157,8 @@ def graduation_due(profile: Profile, s: EngineState, d: dt.date) -> bool:
     return weeks[-1].run_minutes >= GRADUATION_SHARE * profile.pre_injury_weekly_minutes
 
 
-def session_text(profile: Profile, s: EngineState, minutes: int, stage: str) -> str:
-    total = week_total(s) if s.week_full else None
-    pre = profile.pre_injury_weekly_minutes
+def session_text(minutes: int, total: int | None, pre: int, stage: str) -> str:
+    """A B/G run in words; `total` is the week's plan once a full week is planned."""
     parts = [f"easy run, {minutes} min, conversational pace"]
     if total is not None:
         parts.append(f"this week {total} min in all")

@@ -97,3 +97,28 @@ def climb(prof: Profile, stage: str, first: int = 0, limit: int = 200) -> list[C
         if d.stage == stage:
             return checkins
     raise AssertionError(f"{stage} not reached in {limit} green days")
+
+
+# --- shared by the rule tests (test_red_flags.py … test_build_weeks.py) ---------------------
+
+P0_UNCLEARED = dict(start_stage="P0", walking_cleared=False)
+
+
+def last(prof, checkins, events=()):
+    """The decision for the last check-in."""
+    return run(prof, checkins, events)[-1]
+
+
+def after_walk(**signal):
+    """Day 1's decision at W3 after a walk on day 0, with `signal` in day 1's check-in."""
+    return last(profile(start_stage="W3"), [green(0), green(1, **signal)])
+
+
+def assert_stop(d, rule):
+    assert d.action == "stop"
+    assert rule in d.rules
+    assert d.escalation == "urgent"
+    assert d.alert is True
+    assert not d.session.loading  # rest or pain-free cross-training
+    assert d.stage == d.stage_before
+    assert "clinician" in d.headline
