@@ -31,6 +31,8 @@ from storage.clearances import clearance_reports
 RESEND_AFTER = dt.timedelta(hours=12)
 DAY_STARTS, DAY_ENDS = dt.time(8, 0), dt.time(21, 0)  # [product] a coach's daytime
 SEP = "\n\n▸ "  # what follows is the alert's state, rewritten as the coach acts
+STILL_UNSEEN = "🚨 Still unseen — urgent: "  # the 12-hour repeat's heading, until someone presses Seen
+PRESS_SEEN = "Please press Seen once you have been in touch with "
 # An urgent alert not delivered within this long is given up on and the runner told to
 # contact their coach and clinician themselves (the outbox's maximum age for urgent rows).
 URGENT_MAX_AGE_S = 30 * 60
@@ -160,10 +162,10 @@ def resend_unseen(db, now: dt.datetime) -> int:
             continue
         raised = alert.created_at.astimezone(zone(coach.tz))
         text = "\n".join([
-            "🚨 Still unseen — urgent: " + words.label(runner),
+            STILL_UNSEEN + words.label(runner),
             f"Raised {words.day(raised.date())} at {raised:%H:%M}.",
             *(f"• {words.rule(runner, r)}" for r in alert.rules),
-            f"Please press Seen once you have been in touch with {words.name(runner)}.",
+            f"{PRESS_SEEN}{words.name(runner)}.",
         ])  # fmt: skip
         with db.atomic():
             enqueue(db, coach.chat_id, "alert", {"text": text, "keyboard": urgent_keyboard(alert.id, runner.user_id)},

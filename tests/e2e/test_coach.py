@@ -109,6 +109,11 @@ async def test_unseen_alert_is_sent_once_more_after_12_hours(sandbox, bot, clock
     await run_tick(bot.app)
     again = await coach.wait_for_message(timeout=15)
     assert again.text.startswith("🚨 Still unseen") and again.buttons[0] == ["Seen"]
+    await coach.press("Seen", again)
+    await bot.settle()
+    assert again.text.startswith("🚨 Urgent: Bo") and "Seen by" in again.text  # edited in place
+    assert "Still unseen" not in again.text and "Please press Seen" not in again.text
+    coach.unread()
     clock.advance(hours=13)
     await run_tick(bot.app)
     await bot.settle()
