@@ -14,12 +14,14 @@ import datetime as dt
 import io
 import math
 from collections.abc import Sequence
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from protocols import Day, Profile
 from protocols.codes import STAGES
 from protocols.ladder import LADDER, path_for
+
+if TYPE_CHECKING:  # matplotlib is imported by the first chart, not at start-up (a third of it)
+    from matplotlib.figure import Figure
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 10.8, 150  # 1080 × 1620 px, portrait
 TITLE_PT, LABEL_PT, TICK_PT = 19, 15, 14
@@ -133,11 +135,13 @@ def date_ticks(start: dt.date, end: dt.date) -> list[dt.date]:
     return mondays[::step]
 
 
-def new_figure() -> Figure:
+def new_figure() -> "Figure":
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained", facecolor="white")
 
 
-def to_png(fig: Figure) -> bytes:
+def to_png(fig: "Figure") -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return buf.getvalue()

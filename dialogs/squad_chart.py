@@ -7,8 +7,6 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
-from matplotlib.figure import Figure
-
 from dialogs.charts import BAR_COLOUR, REGRESS_COLOUR, STOP_COLOUR, short_date, to_png
 from protocols import Day
 
@@ -23,6 +21,8 @@ def squad_png(athletes: Sequence[tuple[str, Sequence[Day]]], end: dt.date) -> by
     shown = list(athletes)[:MAX_PANELS]
     start = end - dt.timedelta(weeks=WEEKS) + dt.timedelta(days=1)
     height = 0.9 + PANEL_IN * max(1, len(shown))
+    from matplotlib.figure import Figure  # at the first chart, not at start-up
+
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained", facecolor="white")
     fig.suptitle(f"Squad · {short_date(start)} – {short_date(end)}\nBone pain (purple line, 0–10, left) · "
                  "running minutes (blue bars, right) · red: stop · orange: scale-back",
