@@ -24,8 +24,7 @@ from telegram.ext import Application
 
 from bot import lifecycle
 from bot.services import services
-from bot.settings import Settings
-from bot.webhook import ALLOWED_UPDATES
+from bot.settings import ALLOWED_UPDATES, Settings
 from dialogs.chat import retry_seconds
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.inbox import Inbox
 from bot.ordering import Histogram, Outcomes
@@ -14,8 +14,13 @@ from bot.outbox import OutboxSender
 from bot.settings import Settings
 from dialogs.services import KEY, HasBotData, Services
 
-if TYPE_CHECKING:  # bot.polling imports bot.health, which imports this module
-    from bot.polling import Poller
+
+class Poller(Protocol):
+    """The fetch loop (bot/polling.Poller) as the services hold it: started and stopped."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass(eq=False, kw_only=True)

@@ -10,6 +10,7 @@ TELEGRAM_BOT_API = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]  # what the bot asks Telegram for, both ways in
 
 
 class Settings(BaseSettings):

@@ -44,11 +44,10 @@ from telegram.ext import Application
 
 from bot import health, lifecycle, logs
 from bot.services import services
-from bot.settings import SECRET_TOKEN, Settings
+from bot.settings import ALLOWED_UPDATES, SECRET_TOKEN, Settings
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 40
 DEFAULT_PATH = "/"

@@ -1,32 +1,37 @@
-"""The import graph of dialogs/ has no cycle, counting imports inside functions too (a lazy
-import is how a cycle hides), and dialogs/ never imports bot/ (docs/DESIGN.md: bot → dialogs
-→ storage → protocols). Read from the source with ast, so nothing is imported to check it."""
+"""The import graph of each of our packages (bot/, dialogs/, storage/, protocols/) has no
+cycle, counting imports inside functions too (a lazy import is how a cycle hides), and
+dialogs/ never imports bot/ (docs/DESIGN.md: bot → dialogs → storage → protocols). Read from
+the source with ast, so nothing is imported to check it."""
 
 import ast
 import pathlib
 
-PACKAGE = pathlib.Path(__file__).parents[2] / "dialogs"
+import pytest
+
+ROOT = pathlib.Path(__file__).parents[2]
+PACKAGE = ROOT / "dialogs"
 
 
-def imports_of(path: pathlib.Path, modules: set[str]) -> set[str]:
-    """The dialogs modules `path` imports, anywhere in the file."""
+def imports_of(path: pathlib.Path, modules: set[str], package: str = "dialogs") -> set[str]:
+    """The modules of `package` that `path` imports, anywhere in the file."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "dialogs":
+            if node.module == package:
                 found |= {alias.name for alias in node.names if alias.name in modules}
-            elif node.module.startswith("dialogs."):
+            elif node.module.startswith(package + "."):
                 found.add(node.module.split(".")[1])
         elif isinstance(node, ast.ImportFrom) and node.level > 0:  # relative: from . import x
             found |= {node.module or alias.name for alias in node.names} & modules
         elif isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("dialogs.")}
+            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith(package + ".")}
     return found - {path.stem}
 
 
-def graph() -> dict[str, set[str]]:
-    modules = {path.stem for path in PACKAGE.glob("*.py")}
-    return {path.stem: imports_of(path, modules) for path in PACKAGE.glob("*.py")}
+def graph(package: str = "dialogs") -> dict[str, set[str]]:
+    paths = list((ROOT / package).glob("*.py"))
+    modules = {path.stem for path in paths}
+    return {path.stem: imports_of(path, modules, package) for path in paths}
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -79,6 +84,11 @@ def test_the_reader_sees_lazy_and_aliased_imports(tmp_path):
 
 def test_dialogs_has_no_import_cycle():
     assert cycles(graph()) == []
+
+
+@pytest.mark.parametrize("package", ["bot", "storage", "protocols"])
+def test_the_other_packages_have_no_import_cycle(package):
+    assert cycles(graph(package)) == []
 
 
 def test_dialogs_never_imports_bot():
