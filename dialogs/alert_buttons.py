@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dialogs import coach_actions
 from dialogs import coach_words as words
-from dialogs.alerts import PRESS_SEEN, SEP, STILL_UNSEEN, athlete_card, seen_button
+from dialogs.alerts import PRESS_SEEN, SEP, STILL_UNSEEN, URGENT_HEADING, athlete_card, seen_button
 from dialogs.callbacks import STALE, AlertPress, build
 from dialogs.squad import Keyboard
 from dialogs.zones import zone
@@ -109,7 +109,7 @@ def render(db, coach_id: int, alert_id: int, shown: str, now: dt.datetime) -> tu
     first = done[0].at if done else alert.seen_at
     if first is not None and base.startswith(STILL_UNSEEN):  # seen now: the repeat says so no longer
         lines = [line for line in base.split("\n") if not line.startswith(PRESS_SEEN)]
-        base = "🚨 Urgent: " + "\n".join(lines).removeprefix(STILL_UNSEEN)
+        base = URGENT_HEADING + "\n".join(lines).removeprefix(STILL_UNSEEN)
     if first is not None:
         parts.append(f"Seen by {coach.first_name or 'you'} {at(first)}")
     words_for = {"resume": "resumed", "hold": "kept stopped"}

@@ -31,6 +31,7 @@ from storage.clearances import clearance_reports
 RESEND_AFTER = dt.timedelta(hours=12)
 DAY_STARTS, DAY_ENDS = dt.time(8, 0), dt.time(21, 0)  # [product] a coach's daytime
 SEP = "\n\n▸ "  # what follows is the alert's state, rewritten as the coach acts
+URGENT_HEADING = "🚨 Urgent: "  # an urgent alert's heading
 STILL_UNSEEN = "🚨 Still unseen — urgent: "  # the 12-hour repeat's heading, until someone presses Seen
 PRESS_SEEN = "Please press Seen once you have been in touch with "
 # An urgent alert not delivered within this long is given up on and the runner told to
@@ -46,7 +47,7 @@ def urgent_text(runner: RunnerRow, checkin: Checkin, decision: Decision) -> str:
     reds = tuple(r for r in decision.rules if r.startswith("RF"))
     who = words.name(runner)
     lines = [
-        "🚨 Urgent: " + words.label(runner),
+        URGENT_HEADING + words.label(runner),
         f"Stage {decision.stage}, check-in {words.day(decision.date)}.",
         *(f"• {words.rule(runner, r)}" for r in reds),
         f"{who}'s answers: {words.evidence(checkin, reds)}.",
