@@ -2,10 +2,10 @@
 session clean), the typical range from PROTOCOL.md §1 as context, and the whole ladder for
 /plan with ✓ done, ▶ here and what comes later."""
 
-import asyncio
 import datetime as dt
 
-from dialogs import changes
+from dialogs import changes, forecast_memo
+from dialogs.forecast_memo import Tail, TailMemo
 from dialogs.plan import day_label, green_checkin
 from dialogs.texts import TYPICAL_WEEKS
 from protocols import Day, Event, Profile, decide
@@ -19,6 +19,7 @@ HISTORY = 14  # the rules look back at most 7 check-ins; the rest is in the stat
 MILESTONES = (("RW1", "first run/walk"), ("RW8", "first 30 min running without a break"),
               ("G", "back to full training"))  # fmt: skip
 TYPICAL_FULL = "full training typically 4–6 months"
+MEMO = TailMemo()  # the forecast tails of this process
 
 
 def typical(profile: Profile) -> str:
@@ -26,38 +27,91 @@ def typical(profile: Profile) -> str:
     return f"Typical for this injury: back to running {weeks} from diagnosis, {TYPICAL_FULL}."
 
 
-def milestone_dates(profile: Profile, days: list[Day], events: list[Event]) -> tuple[dict[str, dt.date], bool]:
+def milestone_dates(profile: Profile, days: list[Day], events: list[Event],
+                    memo: TailMemo | None = MEMO) -> tuple[dict[str, dt.date], bool]:  # fmt: skip
     """The first day of each milestone stage still ahead if every day from tomorrow is clean
     (the engine's own decisions on green check-ins, as /plan's forecast); and whether that
-    assumes a running clearance not yet given."""
+    assumes a running clearance not yet given. With `memo`, a forecast that meets a key of
+    an earlier one takes its tail instead of stepping it (dialogs/forecast_memo.py)."""
     if not days:
         return {}, False
     last = days[-1]
     stage = last.decision.state.stage
-    ahead = [code for code, _ in MILESTONES if STAGES.index(code) > STAGES.index(stage)]
+    ahead = list(unreached(stage))
     if not ahead:
         return {}, False
     assumed = not last.decision.state.running_cleared
     start = last.date + dt.timedelta(days=1)
+    end = start + dt.timedelta(days=HORIZON_DAYS - 1)
     waiting = sorted(events, key=lambda e: e.date)
     if assumed:
         waiting.append(Event(date=start, type="running_cleared"))
     history, found = list(days), {}
+    # the memo: digests of the days stepped, and the keys met on the way with what each
+    # saw from its day on
+    digests: list[bytes] = []
+    marks: list[tuple[bytes, tuple[str, ...], dict[str, dt.date]]] = []
+    about = forecast_memo.profile_json(profile) if memo is not None else ""
+    why = "horizon"
     for n in range(HORIZON_DAYS):
         d = start + dt.timedelta(days=n)
+        if memo is not None and n in (HISTORY, HISTORY + 1):
+            key = forecast_memo.window_key(about, d, digests[-HISTORY:], waiting)
+            tail = memo.get(key) if n == HISTORY else None
+            rest = tail.resolve(ahead, found, end) if tail is not None else None
+            if rest is not None:
+                _leave_next_key(memo, profile, history, waiting, about, digests, tail, d)
+                return {**found, **rest}, assumed
+            marks.append((key, unreached(history[-1].decision.stage), {}))
         todays = [e for e in waiting if e.date <= d]
         waiting = [e for e in waiting if e.date > d]
-        prev = history[-1]
-        after = prev.date == d - dt.timedelta(days=1) and prev.decision.session.loading
-        checkin = green_checkin(d, after)
-        decision = decide(profile, history[-HISTORY:], checkin, todays)
-        history.append(Day(checkin, decision))
+        decision = _step(profile, history, d, todays)
+        if memo is not None and n <= HISTORY:
+            digests.append(forecast_memo.day_digest(history[-1]))
+        reached = STAGES.index(decision.stage)
         for code in ahead:
-            if code not in found and STAGES.index(decision.stage) >= STAGES.index(code):
+            if code not in found and reached >= STAGES.index(code):
                 found[code] = d
+        for _, sought, seen in marks:
+            for code in sought:
+                if code not in seen and reached >= STAGES.index(code):
+                    seen[code] = d
         if len(found) == len(ahead) or decision.action == "stop":
+            why = "found" if decision.action != "stop" else "stop"
             break
+    if memo is not None:
+        for key, sought, seen in marks:
+            memo.put(key, Tail(sought, seen, d, why))
     return found, assumed
+
+
+def unreached(stage: str) -> tuple[str, ...]:
+    """The milestones beyond `stage`."""
+    return tuple(code for code, _ in MILESTONES if STAGES.index(code) > STAGES.index(stage))
+
+
+def _step(profile: Profile, history: list[Day], d: dt.date, todays: list[Event]):
+    """One green day of the forecast, appended to `history`; its decision."""
+    prev = history[-1]
+    after = prev.date == d - dt.timedelta(days=1) and prev.decision.session.loading
+    checkin = green_checkin(d, after)
+    decision = decide(profile, history[-HISTORY:], checkin, todays)
+    history.append(Day(checkin, decision))
+    return decision
+
+
+def _leave_next_key(memo: TailMemo, profile: Profile, history: list[Day], waiting: list[Event],
+                    about: str, digests: list[bytes], tail: Tail, d: dt.date) -> None:  # fmt: skip
+    """After a hit on day `d`'s key: step `d` too and store the next day's key, the one
+    tomorrow's forecast of a runner on track will meet."""
+    todays = [e for e in waiting if e.date <= d]
+    decision = _step(profile, history, d, todays)
+    if decision.action == "stop":
+        return  # no forecast steps past a stop: the next day's key is never met
+    window = [*digests[-HISTORY + 1:], forecast_memo.day_digest(history[-1])]
+    key = forecast_memo.window_key(about, d + dt.timedelta(days=1), window,
+                                   [e for e in waiting if e.date > d])  # fmt: skip
+    memo.put(key, tail.after(d))
 
 
 def milestones_text(profile: Profile, days: list[Day], events: list[Event]) -> str:
@@ -80,15 +134,10 @@ def milestones_text(profile: Profile, days: list[Day], events: list[Event]) -> s
 
 
 def inputs(db, runner_id: int, day: dt.date):
-    runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1))
+    # the forecast gives the engine the last HISTORY days only: no need to read more
+    runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1), HISTORY)
     since = days[-1].date + dt.timedelta(days=1) if days else None
     return runner.profile, days, events_between(db, runner_id, since, None)
-
-
-async def milestones(store, runner_id: int, day: dt.date) -> str:
-    """The milestone lines after the decision of `day` (the forecast off the database thread)."""
-    profile, days, events = await store.run(inputs, runner_id, day)
-    return await asyncio.to_thread(milestones_text, profile, days, events)
 
 
 def ladder_text(profile: Profile, stage: str, stopped: bool) -> str:
