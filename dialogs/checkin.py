@@ -1,6 +1,7 @@
 """The daily check-in (/checkin): docs/PROTOCOL.md §3 as buttons, then the engine's answer."""
 
 import datetime as dt
+from typing import NamedTuple
 
 from dialogs import changes, exits, render, standing, stop
 from dialogs.alerts import raise_alerts
@@ -19,7 +20,7 @@ from dialogs.forms import SENT, Form, FormContext, Question
 from dialogs.runner import register, start
 from dialogs.stop import STOP_SHOWN, STOPPED
 from dialogs.zones import zone
-from protocols import Checkin, Decision, decide
+from protocols import Checkin, Day, Decision, decide
 from protocols.codes import HIGH_RISK_SITES
 from protocols.early import BONE_FIELDS, GREEN, NOT_GREEN
 from storage import (
@@ -122,15 +123,24 @@ def weekly_asked(answers: dict) -> tuple[str, ...]:
     return tuple(q for q in WEEKLY if q in answers)
 
 
+class Decided(NamedTuple):
+    """What decide_and_save did: the decision, whether the runner may resume a stop themself
+    (a low-risk site with no coach linked, docs/DESIGN.md commands), how many coaches were
+    told, and (when asked for) the milestone forecast's inputs after it."""
+
+    decision: Decision
+    self_resume: bool
+    told: int
+    forecast_inputs: tuple | None = None
+
+
 def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
                     already_told: bool = False, asked: tuple[str, ...] = (),
-                    answered: Checkin | None = None) -> tuple[Decision, bool, int]:  # fmt: skip
+                    answered: Checkin | None = None, forecast: bool = False) -> Decided:  # fmt: skip
     """Run the engine on today's answers; store the check-in, the decision and the coach
     alerts, with the draft cleared, in one transaction. `already_told`: the urgent alert
-    went out at the first red-flag answer (reviews still go).
-
-    Returns the decision, whether the runner may resume a stop themself (a low-risk site
-    with no coach linked, docs/DESIGN.md commands), and how many coaches were told.
+    went out at the first red-flag answer (reviews still go). `forecast`: also return the
+    forecast's inputs, from the days read here (so the reply reads them no second time).
     """
     runner, days, events = changes.engine_inputs(db, user_id, checkin.date)
     checkin = changes.with_reported_weight(db, user_id, days, checkin)
@@ -154,7 +164,10 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
         told = raise_alerts(db, runner, shown, alerting, now)
         clear_draft(db, user_id)
     self_resume = runner.profile.site not in HIGH_RISK_SITES and not told
-    return decision, self_resume, told
+    inputs = None
+    if forecast:
+        inputs = standing.inputs_after(db, user_id, runner.profile, [*days, Day(checkin, decision)])
+    return Decided(decision, self_resume, told, inputs)
 
 
 def event_date(db, runner_id: int, now: dt.datetime) -> dt.date:
@@ -178,26 +191,29 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     checkin = checkin_from(ctx.answers)
     answered = checkin_from(ctx.answers, fill=GREEN) if stopped else None
     # one transaction of its own: on the loop, or on the thread if another write holds the lock
-    decision, self_resume, told = await store.write(decide_and_save, ctx.user_id, checkin, ctx.now,
-                                                    bool(stopped), weekly_asked(ctx.answers), answered)  # fmt: skip
+    decision, _, told, inputs = await store.write(
+        decide_and_save, ctx.user_id, checkin, ctx.now, bool(stopped), weekly_asked(ctx.answers),
+        answered, not stopped)  # fmt: skip
     if told and (decision.alert or decision.reviews):
         notify_outbox(chat)
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
-                                 after_stop=bool(stopped)))  # fmt: skip
+                                 after_stop=bool(stopped), inputs=inputs))  # fmt: skip
 
 
 async def reply(store: Store, user_id: int, decision: Decision, told: int | None,
-                after_stop: bool = False) -> tuple[str, list | None]:
+                after_stop: bool = False, inputs: tuple | None = None) -> tuple[str, list | None]:  # fmt: skip
     """A decision as the runner reads it, with where they stand, the milestones and the way
-    out of any state they are stuck in (text and buttons). `told`: None when shown again."""
+    out of any state they are stuck in (text and buttons). `told`: None when shown again;
+    `inputs`: the forecast's, when the caller has them (else read here)."""
     row = await store.run(get_runner, user_id)
     if after_stop:
         text = stop.after_stop_text(decision)
     else:
         # on the loop, read and forecast: with the memo of forecast tails a runner on track
         # costs ~2 ms here, and a thread would only add hand-offs (the GIL is shared)
-        profile, days, events = await store.read(standing.inputs, user_id, decision.date)
-        marks = standing.milestones_text(profile, days, events)
+        if inputs is None:
+            inputs = await store.read(standing.inputs, user_id, decision.date)
+        marks = standing.milestones_text(*inputs)
         text = render.decision_text(decision, coaches_told=told, profile=row.profile, milestones=marks)
     way_out, keyboard = await store.read(exits.decision_exit, user_id, decision)
     if way_out:

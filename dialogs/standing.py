@@ -134,10 +134,20 @@ def milestones_text(profile: Profile, days: list[Day], events: list[Event]) -> s
 
 
 def inputs(db, runner_id: int, day: dt.date):
+    """The forecast's inputs after the decision of `day`: the profile, the last days and the
+    events after them."""
     # the forecast gives the engine the last HISTORY days only: no need to read more
     runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1), HISTORY)
     since = days[-1].date + dt.timedelta(days=1) if days else None
     return runner.profile, days, events_between(db, runner_id, since, None)
+
+
+def inputs_after(db, runner_id: int, profile: Profile, days: list[Day]):
+    """`inputs` from the days a decision was just made with (its own day last), read no
+    second time: the same withdrawals and events as `inputs` reads."""
+    after = days[-1].date + dt.timedelta(days=1)
+    days = changes.apply_withdrawals(db, runner_id, days[-HISTORY:], after)
+    return profile, days, events_between(db, runner_id, after, None)
 
 
 def ladder_text(profile: Profile, stage: str, stopped: bool) -> str:
