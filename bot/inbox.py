@@ -51,6 +51,17 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 600.0
 
 
+def slim(data: dict[str, Any]) -> dict[str, Any]:
+    """The update without what no handler reads and PTB is slow to parse: the inline
+    keyboard of the message a button was pressed on (Telegram sends it back with every
+    press; building its buttons was about half of parsing a press, ~160 µs of ~340 µs with
+    eight buttons). The handlers read the message's id, chat and text, never its buttons."""
+    message = (data.get("callback_query") or {}).get("message")
+    if isinstance(message, dict):
+        message.pop("reply_markup", None)
+    return data
+
+
 class Inbox:
     """Stores updates before they are acknowledged; queues them; marks them handled."""
 
@@ -93,7 +104,7 @@ class Inbox:
         not confirm it (it asks again with the same offset)."""
         if not raw:
             return 0
-        rows = [(u["update_id"], json.dumps(u, ensure_ascii=False, separators=(",", ":")))
+        rows = [(u["update_id"], json.dumps(slim(u), ensure_ascii=False, separators=(",", ":")))
                 for u in raw]  # fmt: skip
         try:
             new = set(await self.store.write(add_updates, rows, utc_iso()))
@@ -139,7 +150,7 @@ class Inbox:
 
     def _parse(self, data: dict[str, Any]) -> Update | None:
         try:
-            return Update.de_json(data, self.app.bot)
+            return Update.de_json(slim(data), self.app.bot)
         except Exception:  # noqa: BLE001 - one unreadable update must not stop the others
             log.warning("inbox: update %s is unreadable; skipped", data.get("update_id"),
                         exc_info=True)  # fmt: skip

@@ -43,6 +43,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import health, lifecycle, logs
+from bot.inbox import slim
 from bot.services import services
 from bot.settings import ALLOWED_UPDATES, SECRET_TOKEN, Settings
 
@@ -131,10 +132,10 @@ class WebhookServer:
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         if self.draining:
             return web.json_response({"ok": False, "error": "shutting down"}, status=503)
-        body = await request.read()
+        body = await request.read()  # stored as received; parsed without the pressed buttons
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.app.bot) if _is_update(data) else None
+            update = Update.de_json(slim(data), self.app.bot) if _is_update(data) else None
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("webhook: unreadable update (%s)", type(exc).__name__)
             update = None

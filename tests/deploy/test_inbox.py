@@ -96,3 +96,25 @@ async def test_an_update_stored_before_a_stop_is_handled_first_at_the_next_start
         assert await store.run(unhandled) == []
     finally:
         store.close()
+
+
+def test_a_press_is_kept_without_the_buttons_of_the_pressed_message():
+    """What the handlers read of a press stays (data, message id, chat, text); the
+    keyboard Telegram sends back with it is neither stored nor parsed."""
+    from telegram import Bot, Update
+
+    from bot.inbox import slim
+
+    keyboard = {"inline_keyboard": [[{"text": "Yes", "callback_data": "f:1:a:yes"}]]}
+    press = {"update_id": 9, "callback_query": {
+        "id": "1", "chat_instance": "1", "data": "f:1:a:yes",
+        "from": {"id": 7, "is_bot": False, "first_name": "Ann"},
+        "message": {"message_id": 3, "date": 0, "text": "Any bone pain?", "reply_markup": keyboard,
+                    "chat": {"id": 7, "type": "private"}}}}  # fmt: skip
+    query = Update.de_json(slim(copy.deepcopy(press)), Bot("1:A")).callback_query
+    assert (query.data, query.message.message_id, query.message.chat.id, query.message.text) == (
+        "f:1:a:yes", 3, 7, "Any bone pain?")  # fmt: skip
+    assert query.message.reply_markup is None
+    message = {"update_id": 10, "message": {"message_id": 4, "date": 0, "text": "/help",
+                                            "chat": {"id": 7, "type": "private"}}}  # fmt: skip
+    assert slim(copy.deepcopy(message)) == message
