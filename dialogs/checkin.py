@@ -1,5 +1,6 @@
 """The daily check-in (/checkin): docs/PROTOCOL.md §3 as buttons, then the engine's answer."""
 
+import asyncio
 import datetime as dt
 from typing import NamedTuple
 
@@ -142,7 +143,8 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
     went out at the first red-flag answer (reviews still go). `forecast`: also return the
     forecast's inputs, from the days read here (so the reply reads them no second time).
     """
-    runner, days, events = changes.engine_inputs(db, user_id, checkin.date)
+    runner, stored, events = changes.engine_inputs(db, user_id, checkin.date, withdrawals=False)
+    days = changes.apply_withdrawals(db, user_id, stored, checkin.date)
     checkin = changes.with_reported_weight(db, user_id, days, checkin)
     decision = decide(runner.profile, days, checkin, events)
     with db.atomic():
@@ -166,7 +168,7 @@ def decide_and_save(db, user_id: int, checkin: Checkin, now: dt.datetime,
     self_resume = runner.profile.site not in HIGH_RISK_SITES and not told
     inputs = None
     if forecast:
-        inputs = standing.inputs_after(db, user_id, runner.profile, [*days, Day(checkin, decision)])
+        inputs = standing.inputs_after(db, user_id, runner.profile, [*stored, Day(checkin, decision)])
     return Decided(decision, self_resume, told, inputs)
 
 
@@ -187,6 +189,12 @@ def notify_outbox(chat: Chat) -> None:
 
 
 async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
+    # The decision and its reply are the check-in's longest stretch on the loop (a few ms:
+    # the engine, the save, the forecast). Each `await` below on the Store runs at once,
+    # without giving the loop back, so it is given back by hand between the parts: the
+    # press's own answer goes out first, and other runners' presses are not queued behind
+    # the whole of it (that queueing was the paced tail, benchmarks/README.md).
+    await asyncio.sleep(0)
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
     answered = checkin_from(ctx.answers, fill=GREEN) if stopped else None
@@ -196,6 +204,7 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
         answered, not stopped)  # fmt: skip
     if told and (decision.alert or decision.reviews):
         notify_outbox(chat)
+    await asyncio.sleep(0)
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
                                  after_stop=bool(stopped), inputs=inputs))  # fmt: skip
 

@@ -142,3 +142,30 @@ def test_the_memo_drops_the_least_recently_used():
     memo.put(b"c", tails[2])
     assert memo.get(b"b") is None and memo.get(b"a") is tails[0] and len(memo) == 2
 
+
+
+def test_a_check_ins_forecast_inputs_are_what_reading_them_back_gives(tmp_path):
+    """The reply forecasts from the days its decision was made with (no second read): the
+    same profile, days (a clearance withdrawn for tomorrow applied) and events to come."""
+    from dialogs import changes, standing
+    from dialogs.checkin import decide_and_save
+    from storage import add_event, migrate, open_db, update_profile, upsert_runner
+
+    db = open_db(tmp_path / "s.db")
+    migrate(db)
+    prof, checkins = on_track_runner(20, running_cleared=False)
+    upsert_runner(db, 7, 7, "Ann")
+    update_profile(db, 7, prof)
+    for n, checkin in enumerate(checkins):
+        if n == 12:  # given today, withdrawn tomorrow (the next decision starts without it)
+            changes.change_profile(db, 7, "running_cleared", True, checkin.date)
+            changes.change_profile(db, 7, "running_cleared", False, checkin.date + DAY)
+            add_event(db, 7, Event(date=checkin.date + 3 * DAY, type="hold"), 7)
+        now = dt.datetime.combine(checkin.date, dt.time(8), dt.UTC)
+        done = decide_and_save(db, 7, checkin, now, forecast=True)
+        assert done.forecast_inputs == standing.inputs(db, 7, checkin.date)
+        if n == 12:
+            _, days, events = done.forecast_inputs
+            assert done.decision.state.running_cleared  # today's decision had it
+            assert not days[-1].decision.state.running_cleared  # the forecast does not
+            assert [e.type for e in events] == ["hold"]
