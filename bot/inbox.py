@@ -49,7 +49,6 @@ from storage.inbox import (
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
-YIELD_EVERY = 8  # updates parsed between giving the loop back (take_batch)
 
 
 def slim(data: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +123,6 @@ class Inbox:
                 new.discard(data["update_id"])
                 self._queue(data["update_id"], self._parse(data))
                 queued += 1
-                if queued % YIELD_EVERY == 0:  # parsing is ~0.2 ms an update: a full batch
-                    await asyncio.sleep(0)  # would hold the loop for 20 ms; in order still
         return queued
 
     def _unstored(self, count: int) -> None:

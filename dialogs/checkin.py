@@ -1,6 +1,5 @@
 """The daily check-in (/checkin): docs/PROTOCOL.md §3 as buttons, then the engine's answer."""
 
-import asyncio
 import datetime as dt
 from typing import NamedTuple
 
@@ -189,12 +188,6 @@ def notify_outbox(chat: Chat) -> None:
 
 
 async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
-    # The decision and its reply are the check-in's longest stretch on the loop (a few ms:
-    # the engine, the save, the forecast). Each `await` below on the Store runs at once,
-    # without giving the loop back, so it is given back by hand between the parts: the
-    # press's own answer goes out first, and other runners' presses are not queued behind
-    # the whole of it (that queueing was the paced tail, benchmarks/README.md).
-    await asyncio.sleep(0)
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
     answered = checkin_from(ctx.answers, fill=GREEN) if stopped else None
@@ -204,7 +197,6 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
         answered, not stopped)  # fmt: skip
     if told and (decision.alert or decision.reviews):
         notify_outbox(chat)
-    await asyncio.sleep(0)
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
                                  after_stop=bool(stopped), inputs=inputs))  # fmt: skip
 
