@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from protocols import Day, Event, Profile
 
-MEMO_SIZE = 50_000  # two keys per forecast: a day's check-ins of 25,000 runners, ~15 MB
+MEMO_SIZE = 50_000  # two keys per forecast: a day of 25,000 runners; ~25 MB full (tracemalloc)
 
 
 @dataclass(frozen=True, slots=True)
