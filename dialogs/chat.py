@@ -51,6 +51,12 @@ class Chat:
     chat_id: int
     wake: Callable[[], None] | None = None  # tells the outbox sender new rows are queued
 
+    def wake_outbox(self) -> None:
+        """Tell the outbox sender new rows are queued, so they go now, not at its next poll
+        (nothing when no sender is wired, as in some tests)."""
+        if self.wake is not None:
+            self.wake()
+
     async def send(self, text: str, keyboard: Keyboard | None = None, *, html: bool = False) -> int:
         """Send a reply; a flood-control answer (429) is waited out and tried again, twice."""
         params: dict[str, Any] = {"chat_id": self.chat_id, "text": text}

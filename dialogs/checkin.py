@@ -181,12 +181,6 @@ def event_date(db, runner_id: int, now: dt.datetime) -> dt.date:
     return today
 
 
-def notify_outbox(chat: Chat) -> None:
-    """Wake the outbox sender so an alert goes out now, not at its next poll."""
-    if chat.wake is not None:
-        chat.wake()
-
-
 async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
@@ -196,7 +190,7 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
         decide_and_save, ctx.user_id, checkin, ctx.now, bool(stopped), weekly_asked(ctx.answers),
         answered, not stopped)  # fmt: skip
     if told and (decision.alert or decision.reviews):
-        notify_outbox(chat)
+        chat.wake_outbox()
     await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
                                  after_stop=bool(stopped), inputs=inputs))  # fmt: skip
 
@@ -206,7 +200,6 @@ async def reply(store: Store, user_id: int, decision: Decision, told: int | None
     """A decision as the runner reads it, with where they stand, the milestones and the way
     out of any state they are stuck in (text and buttons). `told`: None when shown again;
     `inputs`: the forecast's, when the caller has them (else read here)."""
-    row = await store.run(get_runner, user_id)
     if after_stop:
         text = stop.after_stop_text(decision)
     else:
@@ -215,7 +208,7 @@ async def reply(store: Store, user_id: int, decision: Decision, told: int | None
         if inputs is None:
             inputs = await store.read(standing.inputs, user_id, decision.date)
         marks = standing.milestones_text(*inputs)
-        text = render.decision_text(decision, coaches_told=told, profile=row.profile, milestones=marks)
+        text = render.decision_text(decision, coaches_told=told, profile=inputs[0], milestones=marks)
     way_out, keyboard = await store.read(exits.decision_exit, user_id, decision)
     if way_out:
         text += "\n\n" + way_out
@@ -239,7 +232,7 @@ async def on_answer(ctx: FormContext, q: Question, chat: Chat, store: Store) -> 
         return None
     ctx.answers[STOPPED] = list(found.rules)
     if found.told:
-        notify_outbox(chat)
+        chat.wake_outbox()
     text, keyboard = await store.run(exits.stop_exit, ctx.user_id)
     ctx.answers[STOP_SHOWN] = True  # saved with the next question, after the stop is sent
     await chat.send(stop.stop_text(found, text), keyboard)

@@ -97,8 +97,8 @@ async def link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) ->
     user = update.effective_user
     text, linked = await store.run(coach.link_by_code, user.id, chat.chat_id, user.first_name or "", code)
     await chat.send(text)
-    if linked and chat.wake:
-        chat.wake()
+    if linked:
+        chat.wake_outbox()
     return linked
 
 
@@ -176,8 +176,7 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pre
     await answer_query(query)
     if query.message is None or not await chat.replace(query.message.message_id, outcome.text, outcome.undo):
         await chat.send(outcome.text, outcome.undo)
-    if chat.wake:
-        chat.wake()
+    chat.wake_outbox()
 
 
 async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: AlertPress) -> None:

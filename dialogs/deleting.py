@@ -127,8 +127,7 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pres
     await store.run(wipe_free_space)  # the deleted bytes leave the write-ahead log too
     await chat.send(DELETED)
     await chat.edit(query.message.message_id, query.message.text or DELETE_EXPLAINED)  # drops the buttons
-    if chat.wake:
-        chat.wake()
+    chat.wake_outbox()
 
 
 async def coach_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: CoachDelete) -> None:
@@ -146,8 +145,7 @@ async def coach_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                     "/coach sets you up again any time.")
     if query.message is not None:
         await chat.edit(query.message.message_id, COACH_DELETE)  # drops the buttons
-    if chat.wake:
-        chat.wake()
+    chat.wake_outbox()
 
 
 def install(app: Application) -> None:

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from protocols import Day, Event, Profile
+from protocols import Day, Event
 
 MEMO_SIZE = 50_000  # two keys per forecast: a day of 25,000 runners; ~25 MB full (tracemalloc)
 
@@ -116,7 +116,3 @@ class TailMemo:
 
     def __len__(self) -> int:
         return len(self._tails)
-
-
-def profile_json(profile: Profile) -> str:
-    return profile.model_dump_json()

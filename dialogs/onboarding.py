@@ -203,8 +203,7 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> str | None:
         text = await store.run(linking.accept, ctx.user_id, ctx.chat_id, ctx.first_name,
                                ctx.answers["_invite"])  # fmt: skip
         await chat.send(text)
-        if chat.wake:
-            chat.wake()
+        chat.wake_outbox()
     return "checkin"  # the form runner opens it
 
 

@@ -50,7 +50,7 @@ async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE, presse
         await chat.send("OK — not linked, and the coach was not told. A new invite link works any time.")
     elif await onboarded(store, chat, user.id):
         await chat.send(await store.run(linking.accept, user.id, chat.chat_id, user.first_name or "", pressed.code))
-        _wake(chat)
+        chat.wake_outbox()
 
 
 async def leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Leave) -> None:
@@ -60,7 +60,7 @@ async def leave_button(update: Update, context: ContextTypes.DEFAULT_TYPE, press
         await chat.send("OK — you stay linked.")
         return
     await chat.send(await store.run(linking.leave, update.effective_user.id, pressed.coach_id))
-    _wake(chat)
+    chat.wake_outbox()
 
 
 async def clinician_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: ClinicianInvite) -> None:
@@ -72,7 +72,7 @@ async def clinician_button(update: Update, context: ContextTypes.DEFAULT_TYPE, p
     user = update.effective_user
     await chat.send(await store.run(linking.clinician_accept, user.id, chat.chat_id, user.first_name or "",
                                     pressed.code, context.bot.username))  # fmt: skip
-    _wake(chat)
+    chat.wake_outbox()
 
 
 async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: SettingsAt) -> None:
@@ -95,7 +95,7 @@ async def exit_button(update: Update, context: ContextTypes.DEFAULT_TYPE, presse
         await chat.send(await store.run(linking.clinician_invite, base.user_id, context.bot.username))
     elif pressed.what == "ask":
         await chat.send(await store.run(lambda db: linking.ask_coach(db, base.user_id, _ask_what(db, base.user_id))))
-        _wake(chat)
+        chat.wake_outbox()
     elif pressed.what == "unpause":  # the same change as /resume
         row = await store.run(get_runner, base.user_id)
         if row.paused:
@@ -117,7 +117,3 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE, presse
 ROUTES = {Link: link_button, Leave: leave_button, ClinicianInvite: clinician_button,
           SettingsAt: settings_button, Exit: exit_button, Menu: menu_button}  # fmt: skip
 
-
-def _wake(chat: Chat) -> None:
-    if chat.wake is not None:
-        chat.wake()

@@ -334,8 +334,8 @@ async def on_answer(ctx: FormContext, q: Question, chat: Chat, store: Store) -> 
     if q.id == "menu":
         return None
     note = await store.run(apply, ctx.user_id, q.id, ctx.answers, ctx.now)
-    if note and chat.wake:
-        chat.wake()  # a coach told of an unlink
+    if note:
+        chat.wake_outbox()  # a coach told of an unlink
     return note
 
 

@@ -51,7 +51,7 @@ def milestone_dates(profile: Profile, days: list[Day], events: list[Event],
     # saw from its day on
     digests: list[bytes] = []
     marks: list[tuple[bytes, tuple[str, ...], dict[str, dt.date]]] = []
-    about = forecast_memo.profile_json(profile) if memo is not None else ""
+    about = profile.model_dump_json() if memo is not None else ""
     why = "horizon"
     for n in range(HORIZON_DAYS):
         d = start + dt.timedelta(days=n)
@@ -137,16 +137,18 @@ def inputs(db, runner_id: int, day: dt.date):
     """The forecast's inputs after the decision of `day`: the profile, the last days and the
     events after them."""
     # the forecast gives the engine the last HISTORY days only: no need to read more
-    runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1), HISTORY)
-    since = days[-1].date + dt.timedelta(days=1) if days else None
-    return runner.profile, days, events_between(db, runner_id, since, None)
+    runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1), HISTORY,
+                                            withdrawals=False)  # fmt: skip
+    return inputs_after(db, runner_id, runner.profile, days)
 
 
 def inputs_after(db, runner_id: int, profile: Profile, days: list[Day]):
-    """`inputs` from the days a decision was just made with (its own day last), read no
-    second time: the same withdrawals and events as `inputs` reads."""
-    after = days[-1].date + dt.timedelta(days=1)
-    days = changes.apply_withdrawals(db, runner_id, days[-HISTORY:], after)
+    """The forecast's inputs from days as stored (the last decision's day last), e.g. the
+    ones a decision was just made with, read no second time: a clearance withdrawn after
+    them applied, and the events after them."""
+    after = days[-1].date + dt.timedelta(days=1) if days else None
+    if days:
+        days = changes.apply_withdrawals(db, runner_id, days[-HISTORY:], after)
     return profile, days, events_between(db, runner_id, after, None)
 
 
