@@ -42,6 +42,38 @@ async def test_text_and_keyboard_arrive_as_sent(sb: Sandbox) -> None:
     assert ann.last.buttons == [["Yes ✅"]]
 
 
+async def test_a_call_without_files_is_one_json_object() -> None:
+    """The body is JSON, with the keyboard as an object and numbers as numbers, as the Bot
+    API reads it (not a form of JSON-encoded, percent-encoded fields)."""
+    seen: list[tuple[str, object]] = []
+
+    async def api(request: web.Request) -> web.Response:
+        if request.match_info["method"] == "getMe":  # PTB's start
+            return web.json_response({"ok": True, "result": {
+                "id": 42, "is_bot": True, "first_name": "Bot", "username": "bot"}})
+        seen.append((request.content_type, await request.json()))
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot",
+                       request=AiohttpRequest()) as bot:  # fmt: skip
+            await bot.do_api_request("editMessageText", {
+                "chat_id": 7, "message_id": 3, "text": "Sleep?\n✓ 8 «ü»",
+                "reply_markup": {"inline_keyboard": [[{"text": "0", "callback_data": "f:x:0"}]]}})
+    finally:
+        await runner.cleanup()
+    assert seen == [("application/json", {
+        "chat_id": 7, "message_id": 3, "text": "Sleep?\n✓ 8 «ü»",
+        "reply_markup": {"inline_keyboard": [[{"text": "0", "callback_data": "f:x:0"}]]}})]
+
+
 async def test_photo_and_document_upload_as_multipart(sb: Sandbox) -> None:
     ann = sb.user(7, "Ann")
     image = png_bytes(40, 30)
