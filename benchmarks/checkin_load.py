@@ -46,6 +46,7 @@ VmHWM from /proc/<pid>/status. Prints one JSON line.
 
     .venv/bin/python benchmarks/checkin_load.py [--runners 500] [--seconds 20] [--think 2]
         [--profile /tmp/bot-profile.txt]   # extra saturated phase under py-spy; summary to stderr
+        [--rounds 3]                       # each phase 3 times: medians (the busy phase is noisy)
         [--bot-env KEY=VALUE]              # extra environment for both bots (experiments)
         [--no-inbox]                       # stridecoach with its inbox bypassed: the inbox's cost
 
@@ -226,6 +227,13 @@ if __name__ == "__main__":
         "--skip-httpx-echo",
         action="store_true",
         help="do not also measure the echo bot on PTB's default httpx transport",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each paced/saturated phase this many times (one bot start); figures are "
+        "the medians of the rounds, each round's p95 beside them (the busy phase varies 2× run to run)",
     )
     parser.add_argument(
         "--skip-busy",

@@ -116,6 +116,8 @@ def phase_figures(run: dict, timings: dict, seconds: float) -> dict[str, Any]:
         "p50_ms": timings["first"]["p50"], "p95_ms": timings["first"]["p95"],
         "p99_ms": timings["first"]["p99"], "mean_ms": timings["first_mean"],
         "reply_p95_ms": timings["reply"]["p95"], "done_p95_ms": timings["done"]["p95"],
+        "new_message_p95_ms": timings["first_new"]["p95"], "new_message_share": timings["new_share"],
+        "in_place_p95_ms": timings["first_in_place"]["p95"],
         "tg_wait_p95_ms": timings["tg_wait"]["p95"],
         "runner_rtt_p95_ms": run["rtt_ms"]["p95"],
         "bot_cpu_ms_per_update": round(1000 * cpu["bot"] / updates, 3) if updates else None,
@@ -133,6 +135,21 @@ def phase_figures(run: dict, timings: dict, seconds: float) -> dict[str, Any]:
         **({f"in_bot_p{q}_ms": percentile_ms(run["in_bot"], q / 100) for q in (50, 95, 99)}
            if run.get("in_bot") else {}),
     }  # fmt: skip
+
+
+def median_figures(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One phase's figures over its rounds (--rounds): each the median of the rounds' values,
+    with every round's p95 beside it; a single round as it is."""
+    if len(rounds) == 1:
+        return rounds[0]
+    merged: dict[str, Any] = {}
+    for key, value in rounds[0].items():
+        values = [r[key] for r in rounds if isinstance(r.get(key), int | float)]
+        merged[key] = round(statistics.median(values), 3) if values and not isinstance(value, bool) else value
+    merged["rounds"] = len(rounds)
+    merged["p95_ms_each"] = [r["p95_ms"] for r in rounds]
+    merged["reply_p95_ms_each"] = [r["reply_p95_ms"] for r in rounds]
+    return merged
 
 
 async def measure_bot(name: str, command: list[str], ready_method: str, ids: range, choose: Any,
@@ -182,7 +199,9 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
                 return (await response.json())["updates"]["counts"]
 
         histogram = histogram if health_url else None
-        for n, (phase, think) in enumerate(phases):
+        rounds: dict[str, list[dict[str, Any]]] = {}
+        measured = [p for p in phases if p[0] != "profile"] * (args.rounds - 1)
+        for n, (phase, think) in enumerate(phases + measured):
             load = Load(control, ids, choose, think, seed=n)
             if phase == "profile":
                 await load.run(args.warmup, args.seconds, pids, start_spy)
@@ -202,8 +221,10 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
             run["updates_per_checkin"] = (
                 size  # a phase's own count mixes in check-ins resumed mid-form
             )
-            result[phase] = phase_figures(run, timings, run["t1"] - run["t0"])
-            result[phase].update(timeouts=load.timeouts, errors=sum(load.errors.values()))
+            figures = phase_figures(run, timings, run["t1"] - run["t0"])
+            figures.update(timeouts=load.timeouts, errors=sum(load.errors.values()))
+            rounds.setdefault(phase, []).append(figures)
+            result[phase] = median_figures(rounds[phase])
             if load.errors:
                 print(f"{name} {phase}: runner errors {dict(load.errors)}", file=sys.stderr)
         result["peak_rss_mb"] = round(status_kb(proc.pid, "VmHWM") / 1024, 1)

@@ -93,6 +93,7 @@ class Recorder:
 
     def timings(self, since: float, until: float) -> dict[str, Any]:
         first, reply, done, wait = [], [], [], []
+        by_reply: dict[str, list[float]] = {"new": [], "in_place": []}
         unanswered = 0
         for uid, (t, chat, qid) in self.handed.items():
             if not since <= t <= until:
@@ -102,6 +103,7 @@ class Recorder:
             calls = self.calls.get(chat, [])
             start = bisect.bisect_left(calls, t, key=lambda c: c[0])
             t_first = t_reply = t_answer = None
+            kind = "in_place"
             for at, method, call_qid in calls[start:]:
                 if method == "answercallbackquery" and call_qid != qid:
                     continue  # the previous press's answer, arriving late
@@ -109,6 +111,7 @@ class Recorder:
                     t_first = at
                 if t_reply is None and method in self.MESSAGES:
                     t_reply = at
+                    kind = "in_place" if method == "editmessagetext" else "new"
                 if method == "answercallbackquery":
                     t_answer = at
                 if t_reply is not None and (qid is None or t_answer is not None):
@@ -118,11 +121,17 @@ class Recorder:
                 continue
             first.append((t_first - t) * 1000)
             if t_reply is not None:
+                by_reply[kind].append((t_first - t) * 1000)
                 reply.append((t_reply - t) * 1000)
                 done.append((max(t_reply, t_answer or 0.0) - t) * 1000)
         return {"updates": len(first) + unanswered, "unanswered": unanswered,
                 "first": percentiles(first), "reply": percentiles(reply),
                 "done": percentiles(done), "tg_wait": percentiles(wait),
+                # `first` split by what the reply was: a new message (stridecoach: a check-in's
+                # result, /checkin's first question; the echo bot: every reply) or the pressed
+                # question turned into the next one
+                "first_new": percentiles(by_reply["new"]), "new_share": round(len(by_reply["new"]) / len(first), 3) if first else None,
+                "first_in_place": percentiles(by_reply["in_place"]),
                 "first_mean": round(statistics.fmean(first), 2) if first else None}  # fmt: skip
 
 

@@ -188,7 +188,8 @@ async def answer_button(store: Store, chat: Chat, base: FormContext, pressed: Fo
     acked = asyncio.create_task(ack()) if ack is not None else None
     try:
         # in place only on the question's own message (not a copy sent after a failed edit)
-        await _accept(store, chat, form, draft, ctx, label, in_place=message_id == draft.message_id)
+        await _accept(store, chat, form, draft, ctx, label, in_place=message_id == draft.message_id,
+                      answered=acked)  # fmt: skip
     finally:
         if acked is not None:
             await acked
@@ -261,9 +262,11 @@ async def cancel(store: Store, user_id: int) -> str | None:
 
 
 async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormContext,
-                  text: str, in_place: bool = False) -> None:  # fmt: skip
+                  text: str, in_place: bool = False,
+                  answered: Awaitable[None] | None = None) -> None:  # fmt: skip
     """Store the answer and go on: the next question, in the answered question's message when
-    `in_place` (a button answer), else below; or finish the form."""
+    `in_place` (a button answer), else below; or finish the form. `answered`: the press's
+    answer (its spinner stopping), under way beside this."""
     q = form.question(draft.question)
     try:
         value = q.read(text, ctx)
@@ -282,6 +285,11 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
             in_place, note = False, None
     nxt = _next(form, q, value, ctx)  # after on_answer: it may add facts to the answers
     if nxt is None:
+        if answered is not None:
+            # The end's work (a check-in's decision and forecast, ~10 ms of CPU) runs on the
+            # loop without a pause, so an answer merely under way would go out only after it:
+            # the button would spin until the result came. Answered first, it stops at once.
+            await answered
         await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
         await _finish(store, chat, form, ctx)  # clears the draft together with what it saves
         if shown is not None:  # after the result, so the result is the reply; cosmetic
