@@ -261,9 +261,15 @@ async def cancel(store: Store, user_id: int) -> str | None:
     return draft.form
 
 
+# How long a form's last press waits for its answer to go out before the form's end is
+# worked out: time for the request to be written (the sandbox answers in ~1 ms), not for a
+# round trip to Telegram (~100 ms from a server), which the result would then wait for too.
+ANSWER_HEAD_START_S = 0.02
+
+
 async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormContext,
                   text: str, in_place: bool = False,
-                  answered: Awaitable[None] | None = None) -> None:  # fmt: skip
+                  answered: asyncio.Task | None = None) -> None:  # fmt: skip
     """Store the answer and go on: the next question, in the answered question's message when
     `in_place` (a button answer), else below; or finish the form. `answered`: the press's
     answer (its spinner stopping), under way beside this."""
@@ -288,8 +294,10 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
         if answered is not None:
             # The end's work (a check-in's decision and forecast, ~10 ms of CPU) runs on the
             # loop without a pause, so an answer merely under way would go out only after it:
-            # the button would spin until the result came. Answered first, it stops at once.
-            await answered
+            # the button would spin until the result came. Given a head start, it goes out
+            # first; the head start is short, so a slow Telegram never holds the result back
+            # by more (a stop must not wait on a spinner).
+            await asyncio.wait({answered}, timeout=ANSWER_HEAD_START_S)
         await store.write(save_draft, ctx.user_id, form.name, q.id, ctx.answers)
         await _finish(store, chat, form, ctx)  # clears the draft together with what it saves
         if shown is not None:  # after the result, so the result is the reply; cosmetic

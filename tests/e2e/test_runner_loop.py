@@ -1,7 +1,9 @@
 """The runner's daily loop end to end: onboarding, check-ins, scale-back, stop, bad input."""
 
 import asyncio
+import time
 
+from bot.sandbox.methods import METHODS
 from bot.services import services
 from dialogs import checkin
 from protocols import decide as engine_decide
@@ -59,6 +61,29 @@ async def test_the_last_answer_stops_its_spinner_before_the_result_is_worked_out
     result = await ann.press_for_reply(GREEN["missed_cycles"], question, timeout=15)
     assert "Walk 1 of 6" in result.text
     assert seen_at_decision and seen_at_decision[0] == ["answerCallbackQuery"]
+
+
+async def test_a_slow_answer_to_the_last_press_does_not_hold_the_result_back(
+    sandbox, bot, monkeypatch
+):
+    """The answer's head start is short: with Telegram slow to take it (3 s), the check-in's
+    result still comes at once, and the answer arrives in the end."""
+    ann, question = await onboard(sandbox, 1004)
+    while question_of(question) != "missed_cycles":
+        question = await ann.press_for_reply(GREEN[question_of(question)], question, timeout=15)
+    await bot.settle()
+    answer = METHODS["answercallbackquery"]
+
+    async def slow_answer(world, params):
+        await asyncio.sleep(3)
+        return await answer(world, params)
+
+    monkeypatch.setitem(METHODS, "answercallbackquery", slow_answer)
+    began = time.monotonic()
+    result = await ann.press_for_reply(GREEN["missed_cycles"], question, timeout=15)
+    assert "Walk 1 of 6" in result.text
+    assert time.monotonic() - began < 1.5
+    await ann.wait_for_answer(timeout=10)
 
 
 async def test_green_checkin_next_day_gives_the_next_session(sandbox, bot, clock):
