@@ -101,12 +101,12 @@ def with_reported_weight(db, runner_id: int, days: list[Day], checkin):
     return checkin if weight is None else checkin.model_copy(update={"weight_kg": weight})
 
 
-def engine_inputs(db, runner_id: int, day: dt.date, limit: int = HISTORY_DAYS, withdrawals: bool = True):
+def engine_inputs(db, runner_id: int, day: dt.date, withdrawals: bool = True):
     """What decide() gets for a check-in on `day`: the runner (and profile), the earlier days
-    (the last `limit`, withdrawn clearances applied unless `withdrawals` is False: the days
-    as stored) and the events since the last check-in."""
+    (withdrawn clearances applied unless `withdrawals` is False: the days as stored) and the
+    events since the last check-in."""
     runner = get_runner(db, runner_id)
-    days = [d for d in history(db, runner_id, limit=limit) if d.date < day]
+    days = [d for d in history(db, runner_id, limit=HISTORY_DAYS) if d.date < day]
     since = days[-1].date + dt.timedelta(days=1) if days else None
     if withdrawals:
         days = apply_withdrawals(db, runner_id, days, day)

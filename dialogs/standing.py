@@ -12,7 +12,8 @@ from protocols import Day, Event, Profile, decide
 from protocols.codes import STAGES
 from protocols.ladder import LADDER, path_for
 from protocols.words import PHASE_CONTENT, PHASE_NAMES, content, stage_name
-from storage import events_between
+from storage import events_between, get_runner
+from storage import history as stored_history  # `history` is the forecast's own list below
 
 HORIZON_DAYS = 365
 HISTORY = 14  # the rules look back at most 7 check-ins; the rest is in the state
@@ -137,9 +138,8 @@ def inputs(db, runner_id: int, day: dt.date):
     """The forecast's inputs after the decision of `day`: the profile, the last days and the
     events after them."""
     # the forecast gives the engine the last HISTORY days only: no need to read more
-    runner, days, _ = changes.engine_inputs(db, runner_id, day + dt.timedelta(days=1), HISTORY,
-                                            withdrawals=False)  # fmt: skip
-    return inputs_after(db, runner_id, runner.profile, days)
+    days = [d for d in stored_history(db, runner_id, limit=HISTORY) if d.date <= day]
+    return inputs_after(db, runner_id, get_runner(db, runner_id).profile, days)
 
 
 def inputs_after(db, runner_id: int, profile: Profile, days: list[Day]):
