@@ -9,8 +9,9 @@ a 256-connection pool, 30 s pool timeout, long polling with the same allowed upd
 logs kept at WARNING.
 
 ECHO_TRANSPORT picks the HTTP layer: ``aiohttp`` (default) is stridecoach's own
-(bot/transport.py), so a comparison measures our handlers, not the transport; ``httpx`` is
-PTB's default HTTPXRequest, the truly bare bot.
+(bot/transport.py: JSON calls over bot/http1.py, uploads over aiohttp), so a comparison
+measures our handlers, not the transport; ``httpx`` is PTB's default HTTPXRequest, the truly
+bare bot.
 
     STRIDECOACH_TOKEN=1:ECHO STRIDECOACH_BOT_API_URL=http://127.0.0.1:8081/bot \\
         [ECHO_TRANSPORT=httpx] .venv/bin/python benchmarks/echo_bot.py

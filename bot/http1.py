@@ -33,6 +33,9 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 KEEPALIVE_S = 15.0  # aiohttp's default: an idle connection older than this is closed, not reused
+# as aiohttp: a host's next address (IPv4 after a dead IPv6 route) is tried after 0.25 s,
+# not after the whole connect timeout
+HAPPY_EYEBALLS_S = 0.25
 MAX_HEAD = 64 * 1024  # the status line and headers of an answer (StreamReader's own limit)
 
 
@@ -139,7 +142,7 @@ class Pool:
         tls = self._ssl if where.scheme == "https" else None
         reader, writer = await asyncio.open_connection(
             where.host, where.port, ssl=tls, server_hostname=where.host if tls else None,
-            limit=MAX_HEAD,
+            limit=MAX_HEAD, happy_eyeballs_delay=HAPPY_EYEBALLS_S,
         )
         self.opened += 1
         return Connection(reader, writer)
