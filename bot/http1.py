@@ -74,6 +74,8 @@ class ConnectionClosed(ConnectionError):
 
 @dataclass(eq=False)
 class Connection:
+    """One open connection to a host, and since when it has been idle in the pool."""
+
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     idle_since: float = 0.0

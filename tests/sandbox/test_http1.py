@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import trustme
@@ -65,7 +65,7 @@ class Server:
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[..., asyncio.Future]]:
+async def serve() -> AsyncIterator[Callable[..., Awaitable[Server]]]:
     servers: list[asyncio.Server] = []
 
     async def start(answer: Answer, tls: ssl.SSLContext | None = None) -> Server:
