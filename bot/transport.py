@@ -107,10 +107,9 @@ class AiohttpRequest(BaseRequest):
             self._http.close()
         self._http = None
 
-    def _timeout(
-        self, read: Any, write: Any, connect: Any, pool: Any, *, media: bool
-    ) -> aiohttp.ClientTimeout:
-        return _client_timeout(
+    def _timeouts(self, read: Any, write: Any, connect: Any, pool: Any, *, media: bool) -> Timeouts:
+        """A call's timeouts in seconds: PTB's per-call values, else this request's own."""
+        return Timeouts(
             _seconds(read, self._read),
             _seconds(write, self._media_write if media else self._write),
             _seconds(connect, self._connect),
@@ -130,9 +129,10 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed or self._http is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
+        timeouts = self._timeouts(read_timeout, write_timeout, connect_timeout, pool_timeout,
+                                  media=bool(files))  # fmt: skip
         if method == "POST" and not files:
-            return await self._post_json(url, request_data, read_timeout, write_timeout,
-                                         connect_timeout, pool_timeout)  # fmt: skip
+            return await _post_json(self._http, url, request_data, timeouts)
         body: Any = None  # a download (GET) has none
         if files:
             form = aiohttp.FormData()
@@ -141,11 +141,9 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             body = form
-        timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout,
-                                media=bool(files))  # fmt: skip
         try:
             async with self._session.request(
-                method, url, data=body, timeout=timeout
+                method, url, data=body, timeout=_client_timeout(*timeouts)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts subclass it (and ClientError)
@@ -153,18 +151,16 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
-    async def _post_json(self, url: str, request_data: RequestData | None, read: Any,
-                         write: Any, connect: Any, pool: Any) -> tuple[int, bytes]:  # fmt: skip
-        assert self._http is not None
-        fields = request_data.parameters if request_data is not None else None
-        # `parameters` are plain JSON values already (PTB turned its objects into dicts)
-        body = json.dumps(fields, separators=(",", ":")).encode() if fields else b""
-        timeouts = Timeouts(_seconds(read, self._read), _seconds(write, self._write),
-                            _seconds(connect, self._connect), _seconds(pool, self._pool))  # fmt: skip
-        try:
-            return await self._http.post(url, body, timeouts,
-                                         "application/json" if body else None)  # fmt: skip
-        except TimeoutError as exc:
-            raise TimedOut() from exc
-        except (OSError, ValueError) as exc:  # the connection failed (TLS too), or not HTTP
-            raise NetworkError(f"http1.{type(exc).__name__}: {exc}") from exc
+
+async def _post_json(http: Pool, url: str, request_data: RequestData | None,
+                     timeouts: Timeouts) -> tuple[int, bytes]:  # fmt: skip
+    """A call without files: its parameters as one JSON object, over bot/http1.py."""
+    fields = request_data.parameters if request_data is not None else None
+    # `parameters` are plain JSON values already (PTB turned its objects into dicts)
+    body = json.dumps(fields, separators=(",", ":")).encode() if fields else b""
+    try:
+        return await http.post(url, body, timeouts, "application/json" if body else None)
+    except TimeoutError as exc:
+        raise TimedOut() from exc
+    except (OSError, ValueError) as exc:  # the connection failed (TLS too), or not HTTP
+        raise NetworkError(f"http1.{type(exc).__name__}: {exc}") from exc
