@@ -49,6 +49,7 @@ VmHWM from /proc/<pid>/status. Prints one JSON line.
         [--rounds 3]                       # each phase 3 times: medians (the busy phase is noisy)
         [--bot-env KEY=VALUE]              # extra environment for both bots (experiments)
         [--no-inbox]                       # stridecoach with its inbox bypassed: the inbox's cost
+        [--trace]                          # the first call's latency split by the bots' own clock
 
 Its parts: the sandbox side and the recorder (load_sandbox.py), the seeded database
 (load_seed.py), the runners (load_runners.py) and one bot through its phases (load_phases.py).
@@ -97,6 +98,15 @@ def no_inbox(args: argparse.Namespace) -> dict[str, str]:
         return {}
     paths = [str(ROOT / "benchmarks" / "no_inbox"), os.environ.get("PYTHONPATH", "")]
     return {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+def traced(args: argparse.Namespace, workdir: str, name: str, env: dict[str, str]) -> dict[str, str]:
+    """`env` with the bot's calls timed (benchmarks/trace), for --trace."""
+    if not args.trace:
+        return env
+    paths = [str(ROOT / "benchmarks" / "trace"), env.get("PYTHONPATH", "")]
+    return {**env, "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+            "BENCH_TRACE_FILE": os.path.join(workdir, f"{name}.trace")}  # fmt: skip
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -151,7 +161,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 ours = await measure_bot(
                     "stridecoach", [sys.executable, "-m", "bot.cli", "run"], "setMyCommands",
                     range(FIRST_ID, FIRST_ID + args.runners), stridecoach_choice, args, control,
-                    sandbox, {**base_env, "STRIDECOACH_HEALTH_PORT": str(port), **no_inbox(args)},
+                    sandbox, traced(args, workdir, "stridecoach", {
+                        **base_env, "STRIDECOACH_HEALTH_PORT": str(port), **no_inbox(args)}),
                     f"http://127.0.0.1:{port}/healthz")  # fmt: skip
             per_checkin = round((ours or {}).get("alone", {}).get("updates_per_checkin") or 15)
             echo_cmd = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
@@ -159,14 +170,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 echo = await measure_bot(
                 "echo", echo_cmd, "getUpdates",
                     range(ECHO_FIRST_ID, ECHO_FIRST_ID + args.runners), echo_choice(per_checkin),
-                    args, control, sandbox, {**base_env, "ECHO_TRANSPORT": "aiohttp"})  # fmt: skip
+                    args, control, sandbox,
+                    traced(args, workdir, "echo", {**base_env, "ECHO_TRANSPORT": "aiohttp"}))  # fmt: skip
             bare = None
             if not args.skip_httpx_echo and args.only is None:
                 bare = await measure_bot(
                     "echo_httpx", echo_cmd, "getUpdates",
                     range(BARE_FIRST_ID, BARE_FIRST_ID + args.runners),
                     echo_choice(per_checkin), args, control, sandbox,
-                    {**base_env, "ECHO_TRANSPORT": "httpx"})  # fmt: skip
+                    traced(args, workdir, "echo_httpx", {**base_env, "ECHO_TRANSPORT": "httpx"}))  # fmt: skip
     finally:
         sandbox_proc.send_signal(signal.SIGTERM)
         await sandbox_proc.wait()
@@ -251,6 +263,12 @@ if __name__ == "__main__":
         help="the bot with its durable inbox bypassed (benchmarks/no_inbox): the inbox's cost",
     )
     parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="time the bots' own Bot API calls (benchmarks/trace) and split each phase's first-call "
+        "latency into handoff, in-bot and call-read parts (not with --no-inbox)",
+    )
+    parser.add_argument(
         "--only",
         choices=("stridecoach", "echo"),
         help="measure one bot only (experiments; no ratios)",
@@ -259,6 +277,8 @@ if __name__ == "__main__":
         "--role", choices=("load", "sandbox"), default="load", help=argparse.SUPPRESS
     )
     cli = parser.parse_args()
+    if cli.trace and cli.no_inbox:
+        parser.error("--trace and --no-inbox each put a sitecustomize first: use one at a time")
     if cli.role == "sandbox":
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_sandbox())

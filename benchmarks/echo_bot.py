@@ -70,10 +70,10 @@ def main() -> int:
     transport = os.environ.get("ECHO_TRANSPORT", "aiohttp")
     if transport == "aiohttp":
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from bot.transport import AiohttpRequest
+        from bot.transport import BotApiRequest
 
-        builder.request(AiohttpRequest(connections=256, pool_timeout=30))
-        builder.get_updates_request(AiohttpRequest(connections=1))
+        builder.request(BotApiRequest(connections=256, pool_timeout=30))
+        builder.get_updates_request(BotApiRequest(connections=1))
     elif transport == "httpx":
         builder.connection_pool_size(256).pool_timeout(30)
     else:

@@ -39,9 +39,17 @@ async def busy_core(seconds: float):
         await proc.wait()
 
 
-async def fetch_timings(control: Control, sandbox: dict, since: float, until: float) -> dict:
-    async with control.session.get(f"{sandbox['url']}/bench/timings",
-                                   params={"since": str(since), "until": str(until)}) as r:  # fmt: skip
+async def fetch_timings(control: Control, sandbox: dict, since: float, until: float,
+                        trace: tuple[int, str] | None = None) -> dict:  # fmt: skip
+    """The sandbox's timings of a window; with `trace` (the bot's pid and trace file, --trace)
+    the bot writes out its own times first and the sandbox splits `first` with them."""
+    params = {"since": str(since), "until": str(until)}
+    if trace is not None:
+        pid, path = trace
+        os.kill(pid, signal.SIGUSR1)
+        await asyncio.sleep(1.0)  # the bot parses and writes what it kept
+        params["trace"] = path
+    async with control.session.get(f"{sandbox['url']}/bench/timings", params=params) as r:
         return await r.json()
 
 
@@ -130,6 +138,10 @@ def phase_figures(run: dict, timings: dict, seconds: float) -> dict[str, Any]:
         "other_processes_cores": round(cpu["other_processes"] / seconds, 2),  # machine noise
         **({"burner_cores": round(cpu["burner"] / seconds, 2)} if "burner" in cpu else {}),
         "unanswered": timings["unanswered"],
+        # --trace: `first` in three parts, by the bot's own clock (load_sandbox.Recorder.split)
+        **({f"split_{part}_p{q}_ms": timings["split"][part][f"p{q}"]
+            for part in ("handoff", "in_bot", "call_read") for q in (50, 95)}
+           if "split" in timings else {}),
         # the bot's own measure (its /healthz histogram, bucket bounds): PTB handing the update
         # over → handler done, replies sent; no sandbox time in it
         **({f"in_bot_p{q}_ms": percentile_ms(run["in_bot"], q / 100) for q in (50, 95, 99)}
@@ -217,7 +229,8 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
             else:
                 run = await load.run(args.warmup, args.seconds, pids, histogram=histogram)
             await asyncio.sleep(0.5)
-            timings = await fetch_timings(control, sandbox, run["t0"], run["t1"])
+            timings = await fetch_timings(control, sandbox, run["t0"], run["t1"],
+                                          (proc.pid, env["BENCH_TRACE_FILE"]) if args.trace else None)  # fmt: skip
             run["updates_per_checkin"] = (
                 size  # a phase's own count mixes in check-ins resumed mid-form
             )

@@ -91,8 +91,9 @@ class Recorder:
 
         return recorded
 
-    def timings(self, since: float, until: float) -> dict[str, Any]:
+    def timings(self, since: float, until: float, trace: str | None = None) -> dict[str, Any]:
         first, reply, done, wait = [], [], [], []
+        firsts: dict[int, float] = {}  # update id -> when its first call reached the sandbox
         by_reply: dict[str, list[float]] = {"new": [], "in_place": []}
         unanswered = 0
         for uid, (t, chat, qid) in self.handed.items():
@@ -120,6 +121,7 @@ class Recorder:
                 unanswered += 1
                 continue
             first.append((t_first - t) * 1000)
+            firsts[uid] = t_first
             if t_reply is not None:
                 by_reply[kind].append((t_first - t) * 1000)
                 reply.append((t_reply - t) * 1000)
@@ -132,7 +134,42 @@ class Recorder:
                 # question turned into the next one
                 "first_new": percentiles(by_reply["new"]), "new_share": round(len(by_reply["new"]) / len(first), 3) if first else None,
                 "first_in_place": percentiles(by_reply["in_place"]),
-                "first_mean": round(statistics.fmean(first), 2) if first else None}  # fmt: skip
+                "first_mean": round(statistics.fmean(first), 2) if first else None,
+                **({"split": self.split(firsts, trace)} if trace else {})}  # fmt: skip
+
+    def split(self, firsts: dict[int, float], trace: str) -> dict[str, Any]:
+        """`first` in three parts, from the bot's own times (benchmarks/trace, --trace): the
+        sandbox handing the update out → the bot holding getUpdates' answer (the sandbox's
+        write, the bot's loop getting to the socket); → the bot sending its first call for
+        it (the bot's own work and queues); → the sandbox reading that call."""
+        got: dict[int, float] = {}
+        sent: dict[Any, list[float]] = defaultdict(list)  # chat or ("q", press) -> times
+        with open(trace) as lines:
+            for line in lines:
+                row = json.loads(line)
+                if "ids" in row:
+                    for uid in row["ids"]:
+                        got.setdefault(uid, row["got"])
+                else:
+                    sent[("q", row["query"]) if row["query"] else row["chat"]].append(row["sent"])
+        for times in sent.values():
+            times.sort()
+        handoff, in_bot, read = [], [], []
+        for uid, t_first in firsts.items():
+            t, chat, qid = self.handed[uid]
+            t_got = got.get(uid)
+            if t_got is None:
+                continue
+            mine = [ts[i] for ts in (sent.get(chat, []), sent.get(("q", qid), []) if qid else [])
+                    if (i := bisect.bisect_left(ts, t_got)) < len(ts)]  # fmt: skip
+            if not mine or min(mine) > t_first:
+                continue  # its first call was not one the bot timed
+            t_sent = min(mine)
+            handoff.append((t_got - t) * 1000)
+            in_bot.append((t_sent - t_got) * 1000)
+            read.append((t_first - t_sent) * 1000)
+        return {"updates": len(in_bot), "handoff": percentiles(handoff),
+                "in_bot": percentiles(in_bot), "call_read": percentiles(read)}
 
 
 async def serve_sandbox() -> None:
@@ -146,7 +183,7 @@ async def serve_sandbox() -> None:
 
     async def timings(request: web.Request) -> web.Response:
         since, until = float(request.query["since"]), float(request.query["until"])
-        return web.json_response(recorder.timings(since, until))
+        return web.json_response(recorder.timings(since, until, request.query.get("trace")))
 
     sandbox.app.router.add_get("/bench/timings", timings)
     async with sandbox:

@@ -34,7 +34,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import AiohttpRequest
+from bot.transport import BotApiRequest
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def fingerprint(method: str, data: RequestData | None) -> str:
     return f"{method}:{hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()}"
 
 
-class JournaledRequest(AiohttpRequest):
+class JournaledRequest(BotApiRequest):
     """The bot's HTTP layer, journaling the calls made while an update is being handled."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,4 +1,4 @@
-"""PTB's HTTP layer over aiohttp: the `BaseRequest` the bot talks to the Bot API through.
+"""PTB's HTTP layer: the `BaseRequest` the bot talks to the Bot API through (`BotApiRequest`).
 
 PTB's default `HTTPXRequest` spent most of the bot's CPU under load in httpx/httpcore's
 connection pool (py-spy, benchmarks/checkin_load.py): about 12 ms per update against 2 ms
@@ -60,7 +60,7 @@ def _client_timeout(
     return aiohttp.ClientTimeout(total=total, connect=wait, sock_connect=connect, sock_read=read)
 
 
-class AiohttpRequest(BaseRequest):
+class BotApiRequest(BaseRequest):
     """JSON calls over a bounded bot/http1.py pool, uploads and downloads over one aiohttp
     session with a bounded pool of its own; timeouts as PTB's HTTPXRequest."""
 
@@ -127,7 +127,7 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed or self._http is None:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
+            raise RuntimeError("This BotApiRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
         timeouts = self._timeouts(read_timeout, write_timeout, connect_timeout, pool_timeout,
                                   media=bool(files))  # fmt: skip

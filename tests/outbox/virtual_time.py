@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import storage
-from bot.transport import AiohttpRequest
+from bot.transport import BotApiRequest
 
 QUIET_ROUNDS = 2  # loop iterations with nothing ready before the clock moves
 
@@ -164,7 +164,7 @@ class Started:
     chat_id: Any
 
 
-class CountingRequest(AiohttpRequest):
+class CountingRequest(BotApiRequest):
     """The bot's HTTP requests, each counted as "in flight" on the virtual clock, and the
     moment each one started."""
 

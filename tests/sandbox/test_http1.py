@@ -14,7 +14,7 @@ from telegram.request import RequestData
 
 from bot import http1
 from bot.http1 import ConnectionClosed, Pool, Timeouts
-from bot.transport import AiohttpRequest
+from bot.transport import BotApiRequest
 
 QUICK = Timeouts(read=2, write=2, connect=2, pool=1)
 OK = b'{"ok":true,"result":true}'
@@ -227,7 +227,7 @@ async def test_https_is_verified_and_kept_alive(serve) -> None:
 
 async def test_the_transport_maps_failures_to_ptb_errors_without_the_token(serve) -> None:
     server = await serve(lambda request: None)
-    request = AiohttpRequest()
+    request = BotApiRequest()
     await request.initialize()
     try:
         with pytest.raises(NetworkError) as caught:

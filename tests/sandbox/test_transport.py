@@ -17,14 +17,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.request import RequestData
 
 from bot.sandbox import Sandbox
-from bot.transport import AiohttpRequest
+from bot.transport import BotApiRequest
 
 TOKEN = "42:TRANSPORT-TEST"
 
 
 def make_bot(sb: Sandbox, **options: float) -> Bot:
     return Bot(TOKEN, base_url=sb.bot_api_url, base_file_url=sb.file_url,
-               request=AiohttpRequest(**options))  # fmt: skip
+               request=BotApiRequest(**options))  # fmt: skip
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ async def test_a_call_without_files_is_one_json_object() -> None:
     port = runner.addresses[0][1]
     try:
         async with Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot",
-                       request=AiohttpRequest()) as bot:  # fmt: skip
+                       request=BotApiRequest()) as bot:  # fmt: skip
             await bot.do_api_request("editMessageText", {
                 "chat_id": 7, "message_id": 3, "text": "Sleep?\n✓ 8 «ü»",
                 "reply_markup": {"inline_keyboard": [[{"text": "0", "callback_data": "f:x:0"}]]}})
@@ -131,7 +131,7 @@ async def test_no_server_is_a_network_error_not_a_hang() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    request = AiohttpRequest(connect_timeout=1)
+    request = BotApiRequest(connect_timeout=1)
     await request.initialize()
     try:
         with pytest.raises(NetworkError):
@@ -158,7 +158,7 @@ async def test_a_full_pool_times_out_after_pool_and_connect_timeouts(sb: Sandbox
 
 
 async def test_unused_or_shut_down_request_says_so() -> None:
-    request = AiohttpRequest()
+    request = BotApiRequest()
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request("http://127.0.0.1:1/", "POST")
     await request.initialize()
@@ -184,7 +184,7 @@ async def test_tls_certificates_are_verified() -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    request = AiohttpRequest(connect_timeout=2)
+    request = BotApiRequest(connect_timeout=2)
     await request.initialize()
     try:
         with pytest.raises(NetworkError, match="(?i)certificate"):
