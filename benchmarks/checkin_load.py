@@ -92,21 +92,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def no_inbox(args: argparse.Namespace) -> dict[str, str]:
-    """The environment that bypasses the bot's inbox (benchmarks/no_inbox), for --no-inbox."""
-    if not args.no_inbox:
-        return {}
-    paths = [str(ROOT / "benchmarks" / "no_inbox"), os.environ.get("PYTHONPATH", "")]
-    return {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+def first_on_path(directory: str, env: dict[str, str]) -> dict[str, str]:
+    """`env` with benchmarks/`directory` first on PYTHONPATH: its sitecustomize.py is imported
+    at the bot's start-up."""
+    paths = [str(ROOT / "benchmarks" / directory), env.get("PYTHONPATH", "")]
+    return {**env, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+def no_inbox(args: argparse.Namespace, env: dict[str, str]) -> dict[str, str]:
+    """`env` bypassing the bot's inbox (benchmarks/no_inbox), for --no-inbox."""
+    return first_on_path("no_inbox", env) if args.no_inbox else env
 
 
 def traced(args: argparse.Namespace, workdir: str, name: str, env: dict[str, str]) -> dict[str, str]:
     """`env` with the bot's calls timed (benchmarks/trace), for --trace."""
     if not args.trace:
         return env
-    paths = [str(ROOT / "benchmarks" / "trace"), env.get("PYTHONPATH", "")]
-    return {**env, "PYTHONPATH": os.pathsep.join(p for p in paths if p),
-            "BENCH_TRACE_FILE": os.path.join(workdir, f"{name}.trace")}  # fmt: skip
+    return {**first_on_path("trace", env), "BENCH_TRACE_FILE": os.path.join(workdir, f"{name}.trace")}
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -161,8 +163,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 ours = await measure_bot(
                     "stridecoach", [sys.executable, "-m", "bot.cli", "run"], "setMyCommands",
                     range(FIRST_ID, FIRST_ID + args.runners), stridecoach_choice, args, control,
-                    sandbox, traced(args, workdir, "stridecoach", {
-                        **base_env, "STRIDECOACH_HEALTH_PORT": str(port), **no_inbox(args)}),
+                    sandbox, traced(args, workdir, "stridecoach", no_inbox(args, {
+                        **base_env, "STRIDECOACH_HEALTH_PORT": str(port)})),
                     f"http://127.0.0.1:{port}/healthz")  # fmt: skip
             per_checkin = round((ours or {}).get("alone", {}).get("updates_per_checkin") or 15)
             echo_cmd = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
