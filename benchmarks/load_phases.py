@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from load_runners import Control, Load  # noqa: E402
-from procfs import status_kb  # noqa: E402
+from procfs import descendants, pss_kb, status_kb  # noqa: E402
 
 from bot.ordering import percentile_ms  # noqa: E402 - the path above first
 
@@ -241,6 +241,9 @@ async def measure_bot(name: str, command: list[str], ready_method: str, ids: ran
             if load.errors:
                 print(f"{name} {phase}: runner errors {dict(load.errors)}", file=sys.stderr)
         result["peak_rss_mb"] = round(status_kb(proc.pid, "VmHWM") / 1024, 1)
+        # the bot's decision worker, the fork server it comes from and multiprocessing's
+        # resource tracker (0 without them): proportional, as they share pages
+        result["worker_pss_mb"] = round(sum(pss_kb(p) for p in descendants(proc.pid)) / 1024, 1)
         if os.environ.get("BENCH_DEBUG"):
             async with control.session.get(f"{control.url}/users/{ids[0]}/messages") as r:
                 for m in (await r.json())[-40:]:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from load_sandbox import percentiles  # noqa: E402
-from procfs import cpu_seconds, machine_busy_seconds  # noqa: E402
+from procfs import machine_busy_seconds, tree_cpu_seconds  # noqa: E402
 
 from tests.e2e.harness import GREEN  # noqa: E402 - the green answers of the e2e tests
 
@@ -144,14 +144,14 @@ class Load:
         counts0 = await histogram() if histogram else None
         t0, cpu0, own0 = (
             time.monotonic(),
-            {k: cpu_seconds(p) for k, p in pids.items()},
+            {k: tree_cpu_seconds(p) for k, p in pids.items()},
             time.process_time(),
         )
         busy0 = machine_busy_seconds()
         await asyncio.sleep(seconds)
         t1, cpu1, own1 = (
             time.monotonic(),
-            {k: cpu_seconds(p) for k, p in pids.items()},
+            {k: tree_cpu_seconds(p) for k, p in pids.items()},
             time.process_time(),
         )
         busy1 = machine_busy_seconds()

@@ -29,6 +29,7 @@ Clock = Callable[[], dt.datetime]
 # checkin_load.py): p95 115 ms at 0.5 ms, 28 ms at 0.1 ms, for about the same CPU.
 SWITCH_INTERVAL_S = 0.0001
 GC_THRESHOLDS = (50_000, 20, 20)
+WORKER_PRELOAD = ("dialogs.checkin",)  # imported once in the fork server, not per worker
 # Handlers running at once (bot/ordering.py). Each one in flight at a hard kill can have its
 # last reply repeated after the restart (Telegram took it, the bot never read the answer):
 # benchmarks/crash.py counted 32–43 repeats a kill at 256 and 2–7 at 16, but at 16 (and 64)
@@ -69,6 +70,7 @@ async def prepare(app: Application) -> None:
                   "backup (`stridecoach db backup` makes them)", found.settings.db,
                   problems[0])  # fmt: skip
     await found.store.run(migrate)
+    found.store.start_worker()  # after the migrations: it opens the database as it is then
     inbox = found.inbox
     await inbox.replay()
     inbox.start()
@@ -98,7 +100,7 @@ async def stop(app: Application) -> None:
 def build_application(settings: Settings, *, clock: Clock | None = None) -> Application:
     """An Application wired to the Bot API at `settings.bot_api_url` and the database."""
     token = settings.token.get_secret_value() if settings.token else ""
-    store = Store(settings.db)
+    store = Store(settings.db, worker=WORKER_PRELOAD if settings.decision_worker else None)
     request = JournaledRequest(connections=256, pool_timeout=30)
 
     async def post_stop(app: Application) -> None:

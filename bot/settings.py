@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650,
         description="days delivered outbox messages and the reminder log are kept, then deleted",
     )  # fmt: skip
+    decision_worker: bool = Field(
+        default=True,
+        description="work out each check-in's result in a second process, so it never holds up other runners' answers",
+    )  # fmt: skip
     tick_seconds: int = Field(
         default=60, ge=1, le=60, description="how often reminders are checked (60; less only for tests)"
     )

@@ -30,8 +30,10 @@ from storage import (
     decision_on,
     get_runner,
     latest_decision,
+    load_draft,
     save_checkin_and_decision,
 )
+from storage.apart import WorkerLost
 
 __all__ = ["FIELDS", "FINISHED", "FORM", "KIND_WORDS", "QUESTIONS", "SKIP",
            "begin", "checkin_from", "decide_and_save", "event_date", "local_today"]  # fmt: skip
@@ -181,35 +183,76 @@ def event_date(db, runner_id: int, now: dt.datetime) -> dt.date:
     return today
 
 
+class Finished(NamedTuple):
+    """A check-in's end as the worker process hands it back: the decision, how many coaches
+    were told, and the reply the runner reads (text and buttons)."""
+
+    decision: Decision
+    told: int
+    text: str
+    keyboard: list | None
+
+
+def decide_and_answer(db, user_id: int, checkin: Checkin, now: dt.datetime, stopped: bool,
+                      asked: tuple[str, ...], answered: Checkin | None) -> Finished:  # fmt: skip
+    """All of a check-in's end in one call (`Store.apart`: the worker process): decide and
+    save, then the reply with the forecast, from the days the decision read."""
+    decision, _, told, inputs = decide_and_save(db, user_id, checkin, now, stopped, asked,
+                                                answered, forecast=not stopped)  # fmt: skip
+    text, keyboard = reply_now(db, user_id, decision, None if stopped else told,
+                               after_stop=stopped, inputs=inputs)  # fmt: skip
+    return Finished(decision, told, text, keyboard)
+
+
 async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
     stopped = ctx.answers.get(STOPPED)
     checkin = checkin_from(ctx.answers)
     answered = checkin_from(ctx.answers, fill=GREEN) if stopped else None
-    # one transaction of its own: on the loop, or on the thread if another write holds the lock
-    decision, _, told, inputs = await store.write(
-        decide_and_save, ctx.user_id, checkin, ctx.now, bool(stopped), weekly_asked(ctx.answers),
-        answered, not stopped)  # fmt: skip
-    if told and (decision.alert or decision.reviews):
+    args = (ctx.user_id, checkin, ctx.now, bool(stopped), weekly_asked(ctx.answers), answered)
+    try:
+        # one transaction of its own, in the worker process: ~10 ms of CPU that would
+        # otherwise hold every other runner's answer on the loop
+        done = await store.apart(decide_and_answer, *args)
+    except WorkerLost:
+        done = await _after_lost_worker(store, chat, args)
+    if done.told and (done.decision.alert or done.decision.reviews):
         chat.wake_outbox()
-    await chat.send(*await reply(store, ctx.user_id, decision, None if stopped else told,
-                                 after_stop=bool(stopped), inputs=inputs))  # fmt: skip
+    await chat.send(done.text, done.keyboard)
+
+
+async def _after_lost_worker(store: Store, chat: Chat, args: tuple) -> Finished:
+    """The worker died with the check-in in it. Its transaction clears the draft, so a draft
+    still there means nothing was saved: finish here. Gone: it was saved (and any alert
+    queued), so show the stored decision and never decide or alert twice."""
+    user_id, checkin = args[0], args[1]
+    if await store.read(load_draft, user_id) is not None:
+        return await store.write(decide_and_answer, *args)
+    chat.wake_outbox()  # an alert it queued goes out now
+    decision = await store.read(decision_on, user_id, checkin.date)
+    text, keyboard = await reply(store, user_id, decision, None, after_stop=args[3])
+    return Finished(decision, 0, text, keyboard)
 
 
 async def reply(store: Store, user_id: int, decision: Decision, told: int | None,
                 after_stop: bool = False, inputs: tuple | None = None) -> tuple[str, list | None]:  # fmt: skip
+    """`reply_now` on the loop (reads only)."""
+    return await store.read(reply_now, user_id, decision, told, after_stop, inputs)
+
+
+def reply_now(db, user_id: int, decision: Decision, told: int | None, after_stop: bool = False,
+              inputs: tuple | None = None) -> tuple[str, list | None]:  # fmt: skip
     """A decision as the runner reads it, with where they stand, the milestones and the way
     out of any state they are stuck in (text and buttons). `told`: None when shown again;
     `inputs`: the forecast's, when the caller has them (else read here)."""
     if after_stop:
         text = stop.after_stop_text(decision)
     else:
-        # on the loop, read and forecast: with the memo of forecast tails a runner on track
-        # costs ~2 ms here, and a thread would only add hand-offs (the GIL is shared)
+        # with the memo of forecast tails a runner on track costs ~2 ms here
         if inputs is None:
-            inputs = await store.read(standing.inputs, user_id, decision.date)
+            inputs = standing.inputs(db, user_id, decision.date)
         marks = standing.milestones_text(*inputs)
         text = render.decision_text(decision, coaches_told=told, profile=inputs[0], milestones=marks)
-    way_out, keyboard = await store.read(exits.decision_exit, user_id, decision)
+    way_out, keyboard = exits.decision_exit(db, user_id, decision)
     if way_out:
         text += "\n\n" + way_out
     return text, keyboard

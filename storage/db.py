@@ -25,13 +25,14 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from storage.apart import Apart
 from storage.integrity import UnusableDatabase, check_file
 
 T = TypeVar("T")
@@ -164,8 +165,10 @@ class Store:
     >>> row = await store.run(get_runner, user_id)
     """
 
-    def __init__(self, path: str | Path) -> None:
-        """Raises UnusableDatabase for an empty or damaged file (see storage/integrity.py)."""
+    def __init__(self, path: str | Path, worker: Iterable[str] | None = None) -> None:
+        """Raises UnusableDatabase for an empty or damaged file (see storage/integrity.py).
+        `worker`: give `apart` a worker process, with these modules imported in advance
+        (a file database only; without one, `apart` runs as `write`)."""
         problem = check_file(path)
         if problem is not None:
             raise UnusableDatabase(problem)
@@ -177,6 +180,8 @@ class Store:
         self.on_loop: Counter[str] = Counter()  # calls the loop did not hand to the thread
         self.checkpoints = 0
         self.health = StorageHealth()  # for /healthz: is writing failing?
+        in_memory = self._path == ":memory:" or self._path.startswith("file:")
+        self._apart = Apart(self._path, open_db, worker) if worker is not None and not in_memory else None
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(db, *args, **kwargs)` on the database thread and return its result; a
@@ -241,6 +246,30 @@ class Store:
             self._executor.submit(self._checkpoint)
         return result
 
+    async def apart(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(db, *args)` in the worker process, on a connection of its own, while the loop
+        goes on with other updates: for work that would hold the loop for milliseconds in one
+        piece (a check-in's end). `fn` is a module-level function; it, its arguments and its
+        result must pickle. Without a worker it runs as `write` (the same rules apply: only
+        reads before its one transaction). Raises WorkerLost if the worker died with the
+        call in it, which may then have committed or not: the caller finds out which.
+        """
+        if self._apart is None:
+            return await self.write(fn, *args)
+        try:
+            result, wrote = await self._apart.run(fn, *args)
+        except sqlite3.Error as exc:
+            self.health.note_error(exc)
+            raise
+        if wrote:
+            self.health.note_write()
+        return result
+
+    def start_worker(self) -> None:
+        """Start `apart`'s worker process now, not at the first call (inside the event loop)."""
+        if self._apart is not None:
+            self._apart.start()
+
     async def _on_loop(self, kind: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._path == ":memory:" or self._path.startswith("file:"):
             return await self._on_thread(fn, *args)  # a second connection sees another database
@@ -281,7 +310,10 @@ class Store:
             log.warning("passive checkpoint failed", exc_info=True)
 
     def close(self) -> None:
-        """Finish queued calls, close the connection, stop the thread. Safe to call twice."""
+        """Finish queued calls, close the connection, stop the thread and the worker process.
+        Safe to call twice."""
+        if self._apart is not None:
+            self._apart.close()
         for db in self._loop_dbs.values():
             db.close()
         self._loop_dbs.clear()

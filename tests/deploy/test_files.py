@@ -178,6 +178,8 @@ def env_example() -> dict[str, str]:
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
 def test_every_setting_is_documented(field):
     name, default = ENV_NAMES[field], Settings.model_fields[field].default
+    if isinstance(default, bool):
+        default = str(default).lower()  # as an operator writes it (pydantic reads both)
     example = env_example()
     assert name in example, f"{name} is missing from deploy/.env.example"
     if default is not None and example[name]:

@@ -24,8 +24,14 @@ async def sandbox():
 
 
 @pytest.fixture
-async def bot(sandbox, tmp_path, clock):
-    under_test = BotUnderTest(sandbox, str(tmp_path / "bot.db"), clock)
+def bot_settings(request) -> dict:
+    """Settings over the harness's for `bot`: parametrize it indirectly to change them."""
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
+async def bot(sandbox, tmp_path, clock, bot_settings):
+    under_test = BotUnderTest(sandbox, str(tmp_path / "bot.db"), clock, settings=bot_settings)
     await under_test.start()
     yield under_test
     await under_test.stop()

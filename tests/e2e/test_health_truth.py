@@ -47,6 +47,7 @@ async def test_a_full_disk_makes_healthz_503_with_the_reason(sandbox, bot, clock
         await store.run(fill_the_disk)
         for db in store._loop_dbs.values():  # the loop's own connections meet the same disk
             fill_the_disk(db)
+        await store.apart(fill_the_disk)  # and so does the decision worker's
         # answers are refused with "Sorry…" once a write needs a new page
         replies = []
         for day in range(6):
