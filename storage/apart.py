@@ -21,6 +21,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import sqlite3
 import traceback
@@ -104,7 +105,7 @@ class Apart:
     def _read(self) -> None:
         """The loop's reader: one answer from the worker, or its end."""
         try:
-            call_id, kind, payload = self._conn.recv()
+            call_id, kind, blob = self._conn.recv()
         except (EOFError, OSError):
             code = self._process.exitcode if self._process is not None else None
             log.error("the worker process ended (exit code %s); a new one starts with the next call",
@@ -112,8 +113,12 @@ class Apart:
             self._stop_worker(WorkerLost(f"the worker process ended (exit code {code})"))
             return
         future = self._pending.pop(call_id, None)
-        if future is not None and not future.done():
-            future.set_result((kind, payload))
+        if future is None or future.done():
+            return
+        try:  # the call's answer is pickled apart, so one that cannot be read fails only it
+            future.set_result((kind, pickle.loads(blob)))
+        except Exception as exc:  # noqa: BLE001 - raised where the call is awaited
+            future.set_exception(RuntimeError(f"the worker's answer could not be read: {exc!r}"))
 
     def _stop_worker(self, why: WorkerLost) -> None:
         if self._conn is not None:
@@ -155,6 +160,20 @@ def _yield_to_the_loop() -> None:
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
 
+def _pickled(kind: str, payload: Any) -> tuple[str, bytes]:
+    """`payload` pickled so that the parent can read it back. A result that cannot be pickled,
+    or an exception that cannot be rebuilt from its pickle (some take arguments their pickle
+    does not keep), goes as an "error": a RuntimeError with its text."""
+    try:
+        blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        if isinstance(payload, BaseException):
+            pickle.loads(blob)
+        return kind, blob
+    except Exception as exc:  # noqa: BLE001
+        what = "".join(traceback.format_exception(payload)) if isinstance(payload, BaseException) else repr(exc)
+        return "error", pickle.dumps(RuntimeError(f"in the worker process, not sendable as it is: {what}"))
+
+
 def _serve(conn, opener: Callable[[str], Any], path: str) -> None:
     """The worker: run each call on its own connection until told to stop or the pipe ends."""
     _die_with_parent()
@@ -175,9 +194,7 @@ def _serve(conn, opener: Callable[[str], Any], path: str) -> None:
         except sqlite3.Error as exc:
             answer = ("sqlite", (type(exc).__name__, getattr(exc, "sqlite_errorname", None), str(exc)))
         except Exception as exc:  # noqa: BLE001 - the parent raises it where it awaits the call
+            exc.add_note("in the worker process:\n" + traceback.format_exc(limit=20))
             answer = ("error", exc)
-        try:
-            conn.send((call_id, *answer))
-        except Exception:  # noqa: BLE001 - e.g. an exception that cannot be pickled
-            conn.send((call_id, "error", RuntimeError(traceback.format_exc(limit=20))))
+        conn.send((call_id, *_pickled(*answer)))
     db.close()

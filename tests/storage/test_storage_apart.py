@@ -53,6 +53,22 @@ def raise_value_error(db) -> None:
     raise ValueError("bad input in the worker")
 
 
+class Picky(Exception):
+    """An exception its pickle cannot rebuild (a keyword argument it does not keep)."""
+
+    def __init__(self, code: str, *, detail: str) -> None:
+        super().__init__(code)
+        self.detail = detail
+
+
+def raise_picky(db) -> None:
+    raise Picky("E42", detail="what went wrong")
+
+
+def return_a_lambda(db):
+    return lambda: "cannot be pickled"
+
+
 def fill_the_disk_and_write(db) -> None:
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     db.execute(f"PRAGMA max_page_count = {pages}")
@@ -91,6 +107,15 @@ async def test_errors_in_the_worker_are_raised_as_themselves(store):
     assert raised.value.sqlite_errorname == "SQLITE_FULL"
     assert "SQLITE_FULL" in store.health.problem()  # /healthz hears of it
     assert await store.apart(add_note, "after the errors") != os.getpid()  # the worker lives on
+
+
+async def test_what_cannot_be_sent_back_fails_its_call_only(store):
+    with pytest.raises(RuntimeError, match="E42"):
+        await store.apart(raise_picky)
+    with pytest.raises(RuntimeError, match="not sendable"):
+        await store.apart(return_a_lambda)
+    assert await store.apart(pid_of_worker) != os.getpid()  # the same worker goes on
+    assert store._apart.started == 1
 
 
 async def test_a_worker_killed_mid_call_raises_worker_lost_and_the_next_call_gets_a_new_one(store):
