@@ -41,8 +41,9 @@ default httpx one (``echo_httpx``, the truly bare bot; ``--skip-httpx-echo`` lea
 
 It includes the bot's HTTP/JSON work and any wait in its own queues, not the time the update
 sat in the sandbox (``tg_wait``: push → handed out, reported apart). CPU is utime + stime of
-the bot process (all threads) from /proc/<pid>/stat over the measured window; peak RSS is
-VmHWM from /proc/<pid>/status. Prints one JSON line.
+the bot process and the processes below it (its decision worker), all threads, from
+/proc/<pid>/stat over the measured window; peak RSS is VmHWM from /proc/<pid>/status, and
+worker_pss_mb the PSS of the processes below it. Prints one JSON line.
 
     .venv/bin/python benchmarks/checkin_load.py [--runners 500] [--seconds 20] [--think 2]
         [--profile /tmp/bot-profile.txt]   # extra saturated phase under py-spy; summary to stderr
