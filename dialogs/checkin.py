@@ -223,12 +223,14 @@ async def finish(ctx: FormContext, chat: Chat, store: Store) -> None:
 async def _after_lost_worker(store: Store, chat: Chat, args: tuple) -> Finished:
     """The worker died with the check-in in it. Its transaction clears the draft, so a draft
     still there means nothing was saved: finish here. Gone: it was saved (and any alert
-    queued), so show the stored decision and never decide or alert twice."""
+    queued), so show the stored decision and never decide or alert twice. (Gone with no
+    decision stored: nothing of it was saved either, so it is finished here too.)"""
     user_id, checkin = args[0], args[1]
-    if await store.read(load_draft, user_id) is not None:
+    draft = await store.read(load_draft, user_id)
+    decision = await store.read(decision_on, user_id, checkin.date)
+    if draft is not None or decision is None:
         return await store.write(decide_and_answer, *args)
     chat.wake_outbox()  # an alert it queued goes out now
-    decision = await store.read(decision_on, user_id, checkin.date)
     text, keyboard = await reply(store, user_id, decision, None, after_stop=args[3])
     return Finished(decision, 0, text, keyboard)
 

@@ -12,6 +12,9 @@ with and `await store.write(fn, *args)` for the one-row write of each answer: th
 at once on the event loop, on connections of their own that never wait for a lock (busy
 timeout 0) and never checkpoint, and hand the call to the thread whenever SQLite says busy.
 See `Store.read` for why.
+
+`await store.apart(fn, *args)` runs `fn` in a worker process on a connection of its own
+(storage/apart.py), for the one piece of work too long for the loop: a check-in's end.
 """
 
 from __future__ import annotations
