@@ -292,8 +292,9 @@ async def _accept(store: Store, chat: Chat, form: Form, draft: Draft, ctx: FormC
     nxt = _next(form, q, value, ctx)  # after on_answer: it may add facts to the answers
     if nxt is None:
         if answered is not None:
-            # The end's work (a check-in's decision and forecast, ~10 ms of CPU) runs on the
-            # loop without a pause, so an answer merely under way would go out only after it:
+            # The end's work (a check-in's decision and forecast, ~10 ms of CPU, when there is
+            # no decision worker; other forms' ends) runs on the loop without a pause, so an
+            # answer merely under way would go out only after it:
             # the button would spin until the result came. Given a head start, it goes out
             # first; the head start is short, so a slow Telegram never holds the result back
             # by more (a stop must not wait on a spinner).

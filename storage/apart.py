@@ -30,7 +30,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-IN_FLIGHT = 8  # calls sent and not yet answered, at most: a pipe holds 64 KiB, a call ~2 KiB
+IN_FLIGHT = 8  # calls sent and not yet answered, at most: a pipe holds 64 KiB, a check-in's ~600 bytes
 PR_SET_PDEATHSIG = 1
 
 

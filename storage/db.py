@@ -45,10 +45,16 @@ BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_EVERY = 1000  # loop writes between the thread's passive checkpoints (≈ 1000 pages)
 
 
+def no_file(path: str | Path) -> bool:
+    """":memory:" or a "file:" URI: no file of ours, and a second connection sees another
+    database (so neither the loop's connections nor a worker process can share it)."""
+    return str(path) == ":memory:" or str(path).startswith("file:")
+
+
 def create_private(path: str | Path) -> None:
     """Create `path` empty with mode 0600 unless it exists: a database holds health data, so
     only the bot's user may read it (SQLite gives its -wal and -shm files the same mode)."""
-    if str(path) == ":memory:" or str(path).startswith("file:"):
+    if no_file(path):
         return
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
@@ -183,8 +189,7 @@ class Store:
         self.on_loop: Counter[str] = Counter()  # calls the loop did not hand to the thread
         self.checkpoints = 0
         self.health = StorageHealth()  # for /healthz: is writing failing?
-        in_memory = self._path == ":memory:" or self._path.startswith("file:")
-        self._apart = Apart(self._path, open_db, worker) if worker is not None and not in_memory else None
+        self._apart = Apart(self._path, open_db, worker) if worker is not None and not no_file(path) else None
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(db, *args, **kwargs)` on the database thread and return its result; a
@@ -274,7 +279,7 @@ class Store:
             self._apart.start()
 
     async def _on_loop(self, kind: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        if self._path == ":memory:" or self._path.startswith("file:"):
+        if no_file(self._path):
             return await self._on_thread(fn, *args)  # a second connection sees another database
         try:
             db = self._loop_dbs.get(kind) or self._open_on_loop(kind)
